@@ -1,0 +1,45 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "qwen-chat",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "qwen-chat", targets: ["qwen-chat"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        // The only place that sees C: libedit's native histedit.h API behind inline shims.
+        .systemLibrary(
+            name: "CLibEdit",
+            pkgConfig: "libedit",
+            providers: [.apt(["libedit-dev"])]
+        ),
+        // Swift over libedit: prompt, history, completion, paste.
+        .target(name: "LineEditor", dependencies: ["CLibEdit"]),
+        // Gradio's queue protocol. Knows nothing about Qwen or terminals.
+        .target(
+            name: "GradioClient",
+            dependencies: [.product(name: "AsyncHTTPClient", package: "async-http-client")]
+        ),
+        // The Qwen Space adapter, transcript, commands and REPL state machine.
+        .target(name: "ChatCore", dependencies: ["GradioClient"]),
+        // Pure rendering: state + update -> bytes.
+        .target(name: "TerminalRendering"),
+        .executableTarget(
+            name: "qwen-chat",
+            dependencies: [
+                "GradioClient", "ChatCore", "TerminalRendering", "LineEditor",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "GradioClientTests", dependencies: ["GradioClient"]),
+        .testTarget(name: "ChatCoreTests", dependencies: ["ChatCore", "GradioClient"]),
+        .testTarget(name: "TerminalRenderingTests", dependencies: ["TerminalRendering"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["GradioClient", "ChatCore"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
