@@ -1,1 +1,265 @@
+import Foundation
 
+/// Where and how to call one endpoint of a Gradio app.
+public struct GradioEndpoint: Sendable, Equatable {
+    public var apiName: String
+    public var fnIndex: Int
+    public var triggerID: Int?
+
+    public init(apiName: String, fnIndex: Int, triggerID: Int?) {
+        self.apiName = apiName
+        self.fnIndex = fnIndex
+        self.triggerID = triggerID
+    }
+}
+
+/// An app's endpoint, resolved from its config (or from the caller's fallback).
+public struct GradioConnection: Sendable {
+    public var root: String
+    public var config: GradioConfig
+    public var endpoint: GradioEndpoint
+    /// Set when the config could not be used and the caller's fallback endpoint was taken.
+    public var fallbackReason: String?
+
+    public var apiBase: String { root + config.apiPrefix }
+}
+
+/// A client for Gradio's queue API (`sse_v1` … `sse_v3`, Gradio 4.9 to 6.x).
+///
+/// It knows nothing about any particular app: callers pass input data as JSON values and read
+/// output values back. All network access goes through an `HTTPTransport`.
+public struct GradioClient: Sendable {
+    public let root: String
+    public let transport: any HTTPTransport
+    /// Sent with every request, for example `Authorization`.
+    public let headers: [(String, String)]
+
+    public init(root: String, transport: any HTTPTransport, headers: [(String, String)] = []) {
+        var root = root
+        while root.hasSuffix("/") { root.removeLast() }
+        self.root = root
+        self.transport = transport
+        self.headers = headers
+    }
+
+    /// Reads `/config` and finds the endpoint named `apiName`.
+    ///
+    /// When the config cannot be read (but the server answered) or lacks the endpoint, the
+    /// `fallback` is used and `fallbackReason` says why, so the caller can say so once.
+    /// - Throws: `GradioError` — unreachable, space down, unsupported version, or endpoint
+    ///   not found when there is no fallback.
+    public func connect(apiName: String, fallback: GradioEndpoint?) async throws -> GradioConnection {
+        let request = HTTPRequest(method: "GET", url: root + "/config", headers: headers + [("Accept", "application/json")])
+        let (head, body) = try await perform(request)
+        var reason: String?
+        var config = GradioConfig(version: nil, protocolName: "sse_v3", apiPrefix: "", dependencies: [])
+        if head.status == 200, let json = try? JSONValue.parse(body), let parsed = try? GradioConfig(json: json) {
+            config = parsed
+            guard config.isSupported else {
+                throw GradioError(.unsupportedVersion, "unsupported Gradio version \(config.version ?? "unknown") (protocol \(config.protocolName)); qwen-chat speaks Gradio 4.9 and later (sse_v1 to sse_v3)")
+            }
+            if let dependency = config.dependency(named: apiName) {
+                return GradioConnection(root: root, config: config, endpoint: GradioEndpoint(apiName: apiName, fnIndex: dependency.fnIndex, triggerID: dependency.triggerID))
+            }
+            reason = "the app's config has no endpoint '\(apiName)'"
+        } else {
+            if let error = Self.classify(head, body, context: "reading the app's config") { throw error }
+            reason = "could not read the app's config (HTTP \(head.status))"
+        }
+        guard let fallback else {
+            throw GradioError(.endpointNotFound, "the app at \(root) has no endpoint '\(apiName)'")
+        }
+        return GradioConnection(root: root, config: config, endpoint: fallback, fallbackReason: "\(reason!); using fn_index \(fallback.fnIndex)")
+    }
+
+    /// Joins the queue with `data`, follows the job to its end, and calls `onEvent` for each
+    /// step, synchronously, with the current output values.
+    ///
+    /// `onEvent` runs on the reading task and must not keep `outputs` past the call if it wants
+    /// appends to stay cheap (keeping it forces a copy on the next edit).
+    /// Cancelling the calling task posts Gradio's `/cancel` and closes the stream.
+    /// - Throws: `GradioError` (`.cancelled` after a cancel), or the error `onEvent` throws.
+    public func submit(
+        _ connection: GradioConnection,
+        data: [JSONValue],
+        sessionHash: String,
+        onEvent: (JobEvent, _ outputs: [JSONValue]) throws -> Void
+    ) async throws {
+        let eventID = try await join(connection, data: data, sessionHash: sessionHash)
+        try onEvent(.joined(eventID: eventID), [])
+        do {
+            try await follow(connection, eventID: eventID, sessionHash: sessionHash, onEvent: onEvent)
+        } catch let error where Self.isCancellation(error) {
+            await cancel(connection, eventID: eventID, sessionHash: sessionHash)
+            throw GradioError(.cancelled, "cancelled")
+        }
+    }
+
+    /// `POST {api}/queue/join`; returns the event id.
+    public func join(_ connection: GradioConnection, data: [JSONValue], sessionHash: String) async throws -> String {
+        var payload = JSONObject()
+        payload["data"] = .array(data)
+        payload["event_data"] = .null
+        payload["fn_index"] = .number(connection.endpoint.fnIndex)
+        payload["trigger_id"] = connection.endpoint.triggerID.map { .number($0) } ?? .null
+        payload["session_hash"] = .string(sessionHash)
+        let request = HTTPRequest(
+            method: "POST",
+            url: connection.apiBase + "/queue/join",
+            headers: headers + [("Content-Type", "application/json"), ("Accept", "application/json")],
+            body: JSONValue.object(payload).jsonBytes
+        )
+        let (head, body) = try await perform(request)
+        if let error = Self.classify(head, body, context: "joining the queue") {
+            if head.status == 500, connection.fallbackReason != nil {
+                throw GradioError(.endpointNotFound, "the Space rejected the request (HTTP 500) and its config did not name the endpoint '\(connection.endpoint.apiName)'")
+            }
+            throw error
+        }
+        guard let json = try? JSONValue.parse(body), let eventID = json["event_id"]?.stringValue else {
+            throw GradioError(.badResponse, "the Space answered the join without an event id")
+        }
+        return eventID
+    }
+
+    /// Posts Gradio's `/cancel` for a job. Best effort: errors are ignored, since closing the
+    /// stream also stops the job on the server.
+    public func cancel(_ connection: GradioConnection, eventID: String, sessionHash: String) async {
+        var payload = JSONObject()
+        payload["event_id"] = .string(eventID)
+        payload["session_hash"] = .string(sessionHash)
+        payload["fn_index"] = .number(connection.endpoint.fnIndex)
+        let request = HTTPRequest(
+            method: "POST",
+            url: connection.apiBase + "/cancel",
+            headers: headers + [("Content-Type", "application/json")],
+            body: JSONValue.object(payload).jsonBytes
+        )
+        // A fresh task: the caller's task is usually the one being cancelled.
+        let transport = self.transport
+        _ = await Task { try? await transport.perform(request) }.value
+    }
+
+    private func follow(
+        _ connection: GradioConnection,
+        eventID: String,
+        sessionHash: String,
+        onEvent: (JobEvent, [JSONValue]) throws -> Void
+    ) async throws {
+        let request = HTTPRequest(
+            method: "GET",
+            url: connection.apiBase + "/queue/data?session_hash=" + sessionHash,
+            headers: headers + [("Accept", "text/event-stream")]
+        )
+        let response: HTTPStreamingResponse
+        do {
+            response = try await transport.stream(request)
+        } catch let error as TransportError {
+            throw Self.map(error)
+        }
+        if response.head.status != 200 {
+            var body: [UInt8] = []
+            while body.count < 65536, let chunk = try? await response.nextChunk() { body += chunk }
+            throw Self.classify(response.head, body, context: "opening the data stream")
+                ?? GradioError(.badResponse, "the data stream answered HTTP \(response.head.status)")
+        }
+        var parser = ServerSentEventParser()
+        var job = GradioJob(eventID: eventID, sendsDiffs: connection.config.sendsDiffs)
+        var warnedMalformed = false
+        var outcome: GradioJob.Step?
+        while outcome == nil {
+            let chunk: [UInt8]?
+            do {
+                chunk = try await response.nextChunk()
+            } catch let error as TransportError {
+                throw Self.map(error)
+            }
+            guard let chunk else { break }
+            try parser.feed(chunk) { event in
+                guard outcome == nil else { return }
+                let message: GradioMessage
+                do {
+                    message = try GradioMessage(json: JSONValue.parse(event.data))
+                } catch {
+                    if !warnedMalformed {
+                        warnedMalformed = true
+                        try onEvent(.warning("skipped a malformed event from the Space (\(error))"), job.outputs ?? [])
+                    }
+                    return
+                }
+                switch job.handle(message) {
+                case .ignore: break
+                case .event(let jobEvent):
+                    try onEvent(jobEvent, job.outputs ?? [])
+                    if jobEvent == .completed { outcome = .event(.completed) }
+                case let step: outcome = step
+                }
+            }
+        }
+        switch outcome {
+        case .event?: return
+        case .fail(let error)?: throw error
+        case .cancelled?: throw GradioError(.cancelled, "cancelled")
+        case .ignore?, nil:
+            try Task.checkCancellation()
+            throw GradioError(.streamEnded, "the Space closed the stream before the reply was complete")
+        }
+    }
+
+    private func perform(_ request: HTTPRequest) async throws -> (HTTPResponseHead, [UInt8]) {
+        do {
+            return try await transport.perform(request)
+        } catch let error as TransportError {
+            throw Self.map(error)
+        }
+    }
+
+    static func map(_ error: TransportError) -> GradioError {
+        switch error.kind {
+        case .unreachable: GradioError(.unreachable, error.description)
+        case .idleTimeout: GradioError(.idleTimeout, error.description)
+        case .connectionLost: GradioError(.streamEnded, "the connection to the Space dropped before the reply was complete (\(error.description))")
+        }
+    }
+
+    static func isCancellation(_ error: any Error) -> Bool {
+        if error is CancellationError { return true }
+        if let error = error as? GradioError, error.code == .cancelled { return true }
+        return Task.isCancelled
+    }
+
+    /// Turns an HTTP answer that is not a success into the error a user can act on.
+    static func classify(_ head: HTTPResponseHead, _ body: [UInt8], context: String) -> GradioError? {
+        guard !(200..<300).contains(head.status) else { return nil }
+        let text = String(decoding: body.prefix(4096), as: UTF8.self)
+        let isHTML = head.header("Content-Type")?.contains("text/html") == true
+            || text.range(of: "<html", options: .caseInsensitive) != nil
+        let detail = (try? JSONValue.parse(body))?["detail"]
+        let detailText = detail?.stringValue ?? detail.map { $0.jsonText }
+        switch head.status {
+        case 503 where detailText?.lowercased().contains("queue is full") == true:
+            return GradioError(.queueFull, "the Space's queue is full; try again later")
+        case 429:
+            return GradioError(.rateLimited, "the Space is rate-limiting requests (HTTP 429); wait a little and try again")
+        case 502, 503, 504:
+            return GradioError(.spaceDown, "the Space is down, asleep or building (HTTP \(head.status)); try again in a minute")
+        case 401, 403:
+            return GradioError(.badResponse, "the Space refused access (HTTP \(head.status)); a private Space needs --token or HF_TOKEN")
+        case 404 where isHTML:
+            return GradioError(.spaceDown, "no Gradio app answers there (HTTP 404 page); check --url or --space")
+        default:
+            if isHTML {
+                return GradioError(.spaceDown, "the Space answered with a web page instead of Gradio (HTTP \(head.status)) while \(context); it may be down or building")
+            }
+            let shown = detailText ?? text.trimmingCharacters(in: .whitespacesAndNewlines)
+            return GradioError(.badResponse, "the Space answered HTTP \(head.status) while \(context)" + (shown.isEmpty ? "" : ": \(oneLine(shown, limit: 200))"))
+        }
+    }
+
+    /// A session hash like Gradio's own clients make: random lowercase letters and digits.
+    public static func makeSessionHash() -> String {
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789")
+        var generator = SystemRandomNumberGenerator()
+        return String((0..<11).map { _ in alphabet[Int(generator.next() % UInt64(alphabet.count))] })
+    }
+}

@@ -1,1 +1,88 @@
-print("qwen-chat")
+import ArgumentParser
+import ChatCore
+import Dispatch
+import Foundation
+import GradioClient
+import Synchronization
+
+// Wiring only: parse, pick the Space, run one turn on a task while the main thread watches
+// for Ctrl-C, and exit with the turn's code.
+
+InterruptFlag.install()
+
+let options: ChatOptions
+do {
+    options = try ChatOptions.parse()
+} catch {
+    let code = ChatOptions.exitCode(for: error)
+    if code == .success {
+        print(ChatOptions.fullMessage(for: error))
+        exit(0)
+    }
+    FileDescriptorOutput.standardError.write("qwen-chat: \(ChatOptions.message(for: error))\nRun 'qwen-chat --help' for usage.\n")
+    exit(2)
+}
+
+func fail(_ message: String, code: Int32) -> Never {
+    FileDescriptorOutput.standardError.write("qwen-chat: \(message)\n")
+    exit(code)
+}
+
+let environment = ProcessInfo.processInfo.environment
+let root = options.url ?? options.space.flatMap(QwenSpace.url(forSpaceID:)) ?? environment["QWEN_CHAT_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? QwenSpace.defaultURL
+guard let rootParts = URLParts(root) else {
+    fail("'\(URLParts.redacting(root))' is not an http:// or https:// URL", code: 2)
+}
+
+let userTurn: String
+if !options.prompt.isEmpty {
+    userTurn = options.prompt.joined(separator: " ")
+} else if isatty(0) == 0 {
+    let data = FileHandle.standardInput.readDataToEndOfFile()
+    userTurn = String(decoding: data, as: UTF8.self)
+} else {
+    fail("give a message to send (qwen-chat \"hello\") or pipe one in; the interactive chat is not built yet", code: 2)
+}
+guard !userTurn.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+    fail("the message is empty", code: 2)
+}
+
+let proxy: ProxySettings?
+do {
+    proxy = try ProxySettings.resolve(target: rootParts, explicit: options.proxy, environment: environment)
+} catch {
+    fail("\(error)", code: 2)
+}
+let token = options.token ?? environment["HF_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+let transport = AsyncHTTPClientTransport(proxy: proxy, idleTimeout: .seconds(options.idleTimeout))
+let client = GradioClient(
+    root: root,
+    transport: transport,
+    headers: token.map { [("Authorization", "Bearer \($0)")] } ?? []
+)
+let raw = options.raw
+let chat = OneShotChat(
+    client: client,
+    userTurn: userTurn,
+    systemPrompt: options.system,
+    modelSize: options.model,
+    json: options.json,
+    filter: { raw ? $0 : PlainTextFilter.filter($0) }
+)
+
+let result = Mutex<Int32?>(nil)
+let finished = DispatchSemaphore(value: 0)
+let task = Task {
+    let code = await chat.run()
+    result.withLock { $0 = code }
+    finished.signal()
+}
+var cancelled = false
+while finished.wait(timeout: .now() + .milliseconds(20)) == .timedOut {
+    if InterruptFlag.interrupted, !cancelled {
+        cancelled = true
+        task.cancel()
+    }
+}
+let code = result.withLock { $0 } ?? 1
+exit(cancelled && code != 0 ? 130 : code)

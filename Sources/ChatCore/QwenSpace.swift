@@ -1,0 +1,40 @@
+import Foundation
+import GradioClient
+
+/// What this client knows about the `Qwen/Qwen2.5` Space: its endpoint, its inputs and the
+/// model sizes it offers. The Space keeps no history, so a request carries only the system
+/// prompt and the latest user turn.
+public enum QwenSpace {
+    public static let defaultURL = "https://qwen-qwen2-5.hf.space"
+    public static let apiName = "model_chat"
+    /// Used when the Space's config cannot be read or does not name the endpoint.
+    public static let fallbackEndpoint = GradioEndpoint(apiName: apiName, fnIndex: 3, triggerID: 25)
+    public static let defaultSystemPrompt = "You are Qwen, created by Alibaba Cloud. You are a helpful assistant."
+    public static let modelSizes = [
+        "72B", "32B", "14B", "7B", "3B", "1.5B", "0.5B",
+        "Math-72B", "Math-7B", "Math-1.5B", "Coder-7B", "Coder-1.5B",
+    ]
+    public static let defaultModelSize = "72B"
+    /// The chatbot is the second output of `model_chat`: `[textbox, chatbot, system]`.
+    public static let chatbotOutputIndex = 1
+
+    /// The `data` of a `model_chat` join: `[query, history, system, model size]`.
+    public static func requestData(userTurn: String, systemPrompt: String, modelSize: String) -> [JSONValue] {
+        [.string(userTurn), .array([]), .string(systemPrompt), .string(modelSize)]
+    }
+
+    /// The model size as the Space spells it, matched case-insensitively; nil if unknown.
+    public static func canonicalModelSize(_ text: String) -> String? {
+        modelSizes.first { $0.lowercased() == text.lowercased() }
+    }
+
+    /// `Owner/Name` -> `https://owner-name.hf.space` (lower-case; `.` and `_` become `-`).
+    public static func url(forSpaceID id: String) -> String? {
+        let parts = id.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else { return nil }
+        let allowed = Set("abcdefghijklmnopqrstuvwxyz0123456789-._")
+        let host = (parts[0] + "-" + parts[1]).lowercased()
+        guard host.allSatisfy({ allowed.contains($0) }) else { return nil }
+        return "https://" + host.replacingOccurrences(of: ".", with: "-").replacingOccurrences(of: "_", with: "-") + ".hf.space"
+    }
+}

@@ -1,0 +1,88 @@
+/// Decides how much of a streaming reply can be written to a stream that cannot be rewound
+/// (a pipe or a file) so that what is written equals the final reply exactly.
+///
+/// The Qwen Space passes each snapshot through Python's `inspect.cleandoc`, which can rewrite
+/// text already sent in four places: leading blank lines, the first line's leading whitespace,
+/// the common indentation of the lines after the first (while all of them are indented), and
+/// trailing blank lines. So the writer always holds back trailing whitespace, and once the
+/// Space has revised earlier text it holds back everything after the first line until the end,
+/// because the common indentation may change again. Everything else streams as it arrives.
+///
+/// A revision can still change text already written when the Space strips an indentation it
+/// never showed (a whole indented line arriving in one token); `conflicts` counts those so the
+/// caller can warn. `finish` always returns the remainder of the exact final text when the
+/// written part is still a prefix of it.
+public struct StableTextWriter: Sendable {
+    /// The reply text as known now.
+    public private(set) var text = ""
+    /// How many UTF-8 bytes of `text` have been handed out for writing.
+    public private(set) var writtenCount = 0
+    public private(set) var conflicts = 0
+    private var sawRevision = false
+    /// False after a revision changed bytes already written: nothing more can be exact.
+    private var writtenIsPrefix = true
+
+    public init() {}
+
+    /// Applies an update and returns the text that is now safe to write.
+    public mutating func apply(_ update: TextUpdate) -> String {
+        switch update {
+        case .delta(let piece):
+            text += piece
+        case .revised(let full):
+            sawRevision = true
+            replaceText(with: full)
+        }
+        return release(upTo: stableLength())
+    }
+
+    /// The end of the reply: everything not yet written, if the written part is still a prefix.
+    public mutating func finish(finalText: String) -> String {
+        if !text.utf8.elementsEqual(finalText.utf8) { replaceText(with: finalText) }
+        return release(upTo: text.utf8.count)
+    }
+
+    private mutating func replaceText(with full: String) {
+        let old = text.utf8.prefix(writtenCount)
+        if writtenIsPrefix, !full.utf8.starts(with: old) {
+            writtenIsPrefix = false
+            conflicts += 1
+        }
+        text = full
+    }
+
+    private mutating func release(upTo end: Int) -> String {
+        guard writtenIsPrefix, end > writtenCount else { return "" }
+        let utf8 = text.utf8
+        let from = utf8.index(utf8.startIndex, offsetBy: writtenCount)
+        let to = utf8.index(utf8.startIndex, offsetBy: end)
+        writtenCount = end
+        return String(Substring(utf8[from..<to]))
+    }
+
+    /// The length in bytes of the prefix of `text` that no later snapshot can change.
+    private func stableLength() -> Int {
+        let utf8 = text.utf8
+        // Hold back trailing whitespace: trailing blank lines vanish and the next line's
+        // indentation is still unknown.
+        var end = utf8.count
+        var index = utf8.endIndex
+        while index > utf8.startIndex {
+            let before = utf8.index(before: index)
+            let byte = utf8[before]
+            guard byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D else { break }
+            index = before
+            end -= 1
+        }
+        if sawRevision {
+            // Only the first line is safe now; finding its end stops at the first newline.
+            var firstLineEnd = 0
+            for byte in utf8 {
+                if byte == 0x0A || firstLineEnd >= end { break }
+                firstLineEnd += 1
+            }
+            end = min(end, firstLineEnd)
+        }
+        return max(end, writtenCount)
+    }
+}

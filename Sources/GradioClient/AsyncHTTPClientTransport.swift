@@ -1,0 +1,132 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// The real network: async-http-client, which streams bodies natively and has connect and
+/// read (idle) timeouts and proxy support.
+public final class AsyncHTTPClientTransport: HTTPTransport {
+    private let client: HTTPClient
+
+    /// - Parameters:
+    ///   - idleTimeout: how long the body may go without a byte (Gradio sends heartbeats about
+    ///     every 15 s, so a healthy stream never trips it).
+    public init(proxy: ProxySettings?, connectTimeout: Duration = .seconds(20), idleTimeout: Duration = .seconds(60)) {
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout = .init(
+            connect: .nanoseconds(Int64(connectTimeout.components.seconds) * 1_000_000_000 + connectTimeout.components.attoseconds / 1_000_000_000),
+            read: .nanoseconds(Int64(idleTimeout.components.seconds) * 1_000_000_000 + idleTimeout.components.attoseconds / 1_000_000_000)
+        )
+        configuration.decompression = .enabled(limit: .none)
+        if let proxy {
+            configuration.proxy = .server(
+                host: proxy.host,
+                port: proxy.port,
+                authorization: proxy.credentials.map { .basic(credentials: Data($0.utf8).base64EncodedString()) }
+            )
+        }
+        self.idleSeconds = Int(idleTimeout.components.seconds)
+        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    private let idleSeconds: Int
+
+    deinit {
+        try? client.syncShutdown()
+    }
+
+    public func perform(_ request: HTTPRequest) async throws -> (HTTPResponseHead, [UInt8]) {
+        let response = try await execute(request)
+        var body: [UInt8] = []
+        do {
+            for try await buffer in response.body {
+                body.append(contentsOf: buffer.readableBytesView)
+                if body.count > 64 << 20 { break }
+            }
+        } catch {
+            throw mapBodyError(error)
+        }
+        return (Self.head(of: response), body)
+    }
+
+    public func stream(_ request: HTTPRequest) async throws -> HTTPStreamingResponse {
+        let response = try await execute(request)
+        let reader = BodyReader(iterator: response.body.makeAsyncIterator())
+        return HTTPStreamingResponse(head: Self.head(of: response)) { [self] in
+            do {
+                return try await reader.next()
+            } catch {
+                throw self.mapBodyError(error)
+            }
+        }
+    }
+
+    private func execute(_ request: HTTPRequest) async throws -> HTTPClientResponse {
+        var outgoing = HTTPClientRequest(url: request.url)
+        outgoing.method = HTTPMethod(rawValue: request.method)
+        for (name, value) in request.headers { outgoing.headers.add(name: name, value: value) }
+        outgoing.headers.replaceOrAdd(name: "User-Agent", value: "qwen-chat")
+        if let body = request.body { outgoing.body = .bytes(body) }
+        do {
+            return try await client.execute(outgoing, timeout: .hours(24))
+        } catch {
+            throw mapConnectError(error, url: request.url)
+        }
+    }
+
+    private func mapConnectError(_ error: any Error, url: String) -> any Error {
+        if error is CancellationError { return error }
+        if let error = error as? HTTPClientError, error == .cancelled { return CancellationError() }
+        let place = URLParts(url).map { "\($0.host):\($0.port)" } ?? URLParts.redacting(url)
+        let text = String(describing: error)
+        let typeName = String(reflecting: type(of: error))
+        let reason: String
+        if let error = error as? HTTPClientError, error == .readTimeout {
+            return TransportError(.idleTimeout, "no answer from \(place) for \(idleSeconds) s")
+        } else if let error = error as? HTTPClientError, error == .connectTimeout {
+            reason = "connection timed out"
+        } else if typeName.contains("NIOSSL") || text.contains("handshake") || text.contains("certificate") {
+            reason = "TLS handshake failed"
+        } else if text.contains("dnsAError") || text.contains("dnsAAAAError") || text.contains("DNS") || text.contains("hostname") {
+            if text.contains("connectionErrors: []") || !text.contains("ECONNREFUSED") && !text.contains("Connection refused") {
+                reason = "DNS lookup failed"
+            } else {
+                reason = "connection refused"
+            }
+        } else if text.contains("refused") || text.contains("ECONNREFUSED") {
+            reason = "connection refused"
+        } else if let error = error as? HTTPClientError, error == .proxyAuthenticationRequired || error == .invalidProxyResponse {
+            reason = "the proxy refused the connection"
+        } else {
+            reason = oneLine(text, limit: 160)
+        }
+        return TransportError(.unreachable, "cannot reach the Space at \(place): \(reason)")
+    }
+
+    private func mapBodyError(_ error: any Error) -> any Error {
+        if error is CancellationError { return error }
+        if let error = error as? HTTPClientError {
+            if error == .cancelled { return CancellationError() }
+            if error == .readTimeout { return TransportError(.idleTimeout, "no data from the Space for \(idleSeconds) s") }
+        }
+        return TransportError(.connectionLost, oneLine(String(describing: error), limit: 160))
+    }
+
+    private static func head(of response: HTTPClientResponse) -> HTTPResponseHead {
+        HTTPResponseHead(status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) })
+    }
+}
+
+/// Lets the body iterator be shared with the `@Sendable` chunk closure; only one task reads.
+private final class BodyReader: @unchecked Sendable {
+    private var iterator: HTTPClientResponse.Body.AsyncIterator
+
+    init(iterator: HTTPClientResponse.Body.AsyncIterator) {
+        self.iterator = iterator
+    }
+
+    func next() async throws -> [UInt8]? {
+        guard let buffer = try await iterator.next() else { return nil }
+        return Array(buffer.readableBytesView)
+    }
+}

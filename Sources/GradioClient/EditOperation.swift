@@ -1,0 +1,169 @@
+/// One step of a path into a JSON value: a list index or an object key.
+public enum JSONPathComponent: Sendable, Hashable {
+    case index(Int)
+    case key(String)
+}
+
+/// One edit op of Gradio's streaming diffs (`sse_v2` and later): `[op, path, value]`.
+public struct EditOperation: Sendable, Hashable {
+    public enum Kind: String, Sendable {
+        case replace, append, add, delete
+    }
+
+    public var kind: Kind
+    public var path: [JSONPathComponent]
+    public var value: JSONValue
+
+    public init(_ kind: Kind, _ path: [JSONPathComponent], _ value: JSONValue = .null) {
+        self.kind = kind
+        self.path = path
+        self.value = value
+    }
+
+    /// Reads `[op, path, value]` from the wire.
+    public init(wire: JSONValue) throws {
+        guard case .array(let parts) = wire, parts.count >= 2,
+              let name = parts[0].stringValue, let kind = Kind(rawValue: name),
+              case .array(let rawPath) = parts[1]
+        else { throw EditError("malformed edit op \(wire.jsonText.prefix(80))") }
+        var path: [JSONPathComponent] = []
+        path.reserveCapacity(rawPath.count)
+        for step in rawPath {
+            switch step {
+            case .string(let key): path.append(.key(key))
+            case .number: guard let i = step.intValue else { throw EditError("bad path index \(step.jsonText)") }
+                path.append(.index(i))
+            default: throw EditError("bad path step \(step.jsonText)")
+            }
+        }
+        self.init(kind, path, parts.count > 2 ? parts[2] : .null)
+    }
+
+    /// The op as Gradio writes it on the wire.
+    public var wire: JSONValue {
+        .array([
+            .string(kind.rawValue),
+            .array(path.map { step in
+                switch step {
+                case .index(let i): .number(i)
+                case .key(let k): .string(k)
+                }
+            }),
+            value,
+        ])
+    }
+}
+
+/// An edit op that does not fit the value it is applied to.
+public struct EditError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    init(_ description: String) { self.description = description }
+}
+
+extension JSONValue {
+    /// Applies Gradio's edit ops in order, in place, as its own clients do.
+    ///
+    /// Mutation happens in place along the path so a long streamed string stays uniquely
+    /// referenced and an `append` costs the length of the appended text, not of the whole value.
+    /// One deliberate leniency: Gradio's differ emits `delete` ops for a shrinking list in
+    /// ascending index order, which its own clients cannot apply when a list loses two or more
+    /// items; here a `delete` one past the end of a list removes its last item, which yields
+    /// the value the server meant.
+    public mutating func apply(_ operations: [EditOperation]) throws {
+        for operation in operations { try apply(operation) }
+    }
+
+    public mutating func apply(_ operation: EditOperation) throws {
+        try apply(operation, depth: 0)
+    }
+
+    private mutating func apply(_ op: EditOperation, depth: Int) throws {
+        if depth == op.path.count {
+            switch op.kind {
+            case .replace:
+                self = op.value
+            case .append:
+                try appendValue(op.value)
+            case .add, .delete:
+                throw EditError("\(op.kind.rawValue) needs a non-empty path")
+            }
+            return
+        }
+        let isLast = depth == op.path.count - 1
+        switch (op.path[depth], consume self) {
+        case (.index(let i), .array(var elements)):
+            defer { self = .array(elements) }
+            if isLast {
+                switch op.kind {
+                case .add:
+                    guard (0...elements.count).contains(i) else { throw EditError("add index \(i) out of range") }
+                    elements.insert(op.value, at: i)
+                    return
+                case .delete:
+                    if elements.indices.contains(i) {
+                        elements.remove(at: i)
+                    } else if i == elements.count, !elements.isEmpty {
+                        elements.removeLast()
+                    } else {
+                        throw EditError("delete index \(i) out of range")
+                    }
+                    return
+                case .replace, .append:
+                    break
+                }
+            }
+            guard elements.indices.contains(i) else { throw EditError("index \(i) out of range") }
+            try elements[i].apply(op, depth: depth + 1)
+        case (.key(let key), .object(var object)):
+            defer { self = .object(object) }
+            if isLast {
+                switch op.kind {
+                case .add:
+                    object[key] = op.value
+                    return
+                case .delete:
+                    guard object.index(of: key) != nil else { throw EditError("no key '\(key)' to delete") }
+                    object[key] = nil
+                    return
+                case .replace:
+                    if object.index(of: key) == nil {
+                        object[key] = op.value
+                        return
+                    }
+                case .append:
+                    break
+                }
+            }
+            guard let index = object.index(of: key) else { throw EditError("no key '\(key)'") }
+            try object.modifyValue(at: index) { try $0.apply(op, depth: depth + 1) }
+        case (let step, let other):
+            self = other
+            throw EditError("path step \(step) does not fit a \(other.kindName)")
+        }
+    }
+
+    private mutating func appendValue(_ value: JSONValue) throws {
+        switch (consume self, value) {
+        case (.string(var text), .string(let tail)):
+            text += tail
+            self = .string(text)
+        case (.array(var elements), .array(let tail)):
+            elements += tail
+            self = .array(elements)
+        case (let other, _):
+            self = other
+            throw EditError("append of \(value.kindName) to \(other.kindName)")
+        }
+    }
+
+    var kindName: String {
+        switch self {
+        case .null: "null"
+        case .bool: "bool"
+        case .number: "number"
+        case .string: "string"
+        case .array: "list"
+        case .object: "object"
+        }
+    }
+}

@@ -1,0 +1,136 @@
+/// One dispatched server-sent event. `data` holds the joined `data:` lines as raw UTF-8.
+public struct ServerSentEvent: Sendable, Equatable {
+    public var type: String?
+    public var data: [UInt8]
+    public var id: String?
+
+    public init(type: String? = nil, data: [UInt8], id: String? = nil) {
+        self.type = type
+        self.data = data
+        self.id = id
+    }
+
+    public var text: String { String(decoding: data, as: UTF8.self) }
+}
+
+/// A sans-I/O parser for `text/event-stream` bodies (WHATWG rules), fed chunks as they arrive.
+///
+/// It works on bytes, so a chunk may end anywhere: inside a line, between `\r` and `\n`, or in
+/// the middle of a multi-byte UTF-8 character. Lines end with `\n`, `\r\n` or `\r`; several
+/// `data:` lines join with `\n`; lines starting with `:` are comments.
+public struct ServerSentEventParser: Sendable {
+    private var line: [UInt8] = []
+    private var data: [UInt8] = []
+    private var hasData = false
+    private var eventType: String?
+    private var lastEventID: String?
+    private var lastWasCR = false
+    private var atStreamStart = true
+
+    public init() {}
+
+    /// Parses a chunk and returns the events it completed, in order.
+    public mutating func feed<Bytes: Collection>(_ chunk: Bytes) -> [ServerSentEvent] where Bytes.Element == UInt8 {
+        var events: [ServerSentEvent] = []
+        feed(chunk) { events.append($0) }
+        return events
+    }
+
+    /// Parses a chunk, calling `emit` for each event it completes. No allocation per event
+    /// beyond the event's own data.
+    public mutating func feed<Bytes: Collection>(_ chunk: Bytes, emit: (ServerSentEvent) throws -> Void) rethrows where Bytes.Element == UInt8 {
+        if let done = try chunk.withContiguousStorageIfAvailable({ buffer -> Bool in
+            try feedBuffer(buffer, emit: emit)
+            return true
+        }), done {
+            return
+        }
+        let copy = Array(chunk)
+        try copy.withUnsafeBufferPointer { try feedBuffer($0, emit: emit) }
+    }
+
+    /// Ends the stream. A final event without its blank line is not dispatched (WHATWG rule).
+    public mutating func finish() {
+        line.removeAll()
+        data.removeAll()
+        hasData = false
+        eventType = nil
+    }
+
+    private mutating func feedBuffer(_ buffer: UnsafeBufferPointer<UInt8>, emit: (ServerSentEvent) throws -> Void) rethrows {
+        var start = 0
+        var i = 0
+        let count = buffer.count
+        if atStreamStart, count > 0 { skipByteOrderMark(buffer, &start, &i) }
+        while i < count {
+            let byte = buffer[i]
+            if byte == 0x0A || byte == 0x0D {
+                if byte == 0x0A, lastWasCR, i == start, line.isEmpty {
+                    // The \n of a \r\n whose \r ended the previous line.
+                    lastWasCR = false
+                    i += 1
+                    start = i
+                    continue
+                }
+                if line.isEmpty {
+                    try processLine(UnsafeBufferPointer(rebasing: buffer[start..<i]), emit: emit)
+                } else {
+                    line.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[start..<i]))
+                    let full = line
+                    line.removeAll(keepingCapacity: true)
+                    try full.withUnsafeBufferPointer { try processLine($0, emit: emit) }
+                }
+                lastWasCR = byte == 0x0D
+                i += 1
+                start = i
+            } else {
+                lastWasCR = false
+                i += 1
+            }
+        }
+        if start < count {
+            line.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[start..<count]))
+        }
+    }
+
+    private mutating func skipByteOrderMark(_ buffer: UnsafeBufferPointer<UInt8>, _ start: inout Int, _ i: inout Int) {
+        // Only a complete BOM in the first chunk is recognised; that is where servers put it.
+        atStreamStart = false
+        if buffer.count >= 3, buffer[0] == 0xEF, buffer[1] == 0xBB, buffer[2] == 0xBF {
+            start = 3
+            i = 3
+        }
+    }
+
+    private mutating func processLine(_ line: UnsafeBufferPointer<UInt8>, emit: (ServerSentEvent) throws -> Void) rethrows {
+        if line.isEmpty {
+            if hasData {
+                try emit(ServerSentEvent(type: eventType, data: data, id: lastEventID))
+            }
+            data.removeAll(keepingCapacity: true)
+            hasData = false
+            eventType = nil
+            return
+        }
+        if line[0] == UInt8(ascii: ":") { return }
+        var nameEnd = 0
+        while nameEnd < line.count, line[nameEnd] != UInt8(ascii: ":") { nameEnd += 1 }
+        var valueStart = nameEnd
+        if valueStart < line.count {
+            valueStart += 1
+            if valueStart < line.count, line[valueStart] == UInt8(ascii: " ") { valueStart += 1 }
+        }
+        let name = UnsafeBufferPointer(rebasing: line[0..<nameEnd])
+        let value = UnsafeBufferPointer(rebasing: line[valueStart..<line.count])
+        if name.elementsEqual("data".utf8) {
+            if hasData { data.append(0x0A) }
+            data.append(contentsOf: value)
+            hasData = true
+        } else if name.elementsEqual("event".utf8) {
+            eventType = String(decoding: value, as: UTF8.self)
+        } else if name.elementsEqual("id".utf8) {
+            if !value.contains(0) { lastEventID = String(decoding: value, as: UTF8.self) }
+        }
+        // `retry` and unknown fields are ignored: Gradio's streams cannot be resumed anyway.
+    }
+}

@@ -1,0 +1,111 @@
+import ChatCore
+import GradioClient
+
+/// One turn, streamed to standard output: plain text, or NDJSON events with `--json`.
+/// Queue position, notes and errors go to standard error.
+struct OneShotChat: Sendable {
+    let client: GradioClient
+    let userTurn: String
+    let systemPrompt: String
+    let modelSize: String
+    let json: Bool
+    let filter: @Sendable (String) -> String
+    let stdout = FileDescriptorOutput.standardOutput
+    let stderr = FileDescriptorOutput.standardError
+
+    /// Runs the turn and returns the process exit code.
+    func run() async -> Int32 {
+        var tracker = ReplyTracker(outputIndex: QwenSpace.chatbotOutputIndex)
+        var writer = StableTextWriter()
+        var wroteText = false
+        var lastQueueNote = ""
+        do {
+            let connection = try await client.connect(apiName: QwenSpace.apiName, fallback: QwenSpace.fallbackEndpoint)
+            if let reason = connection.fallbackReason { note(reason) }
+            let data = QwenSpace.requestData(userTurn: userTurn, systemPrompt: systemPrompt, modelSize: modelSize)
+            try await client.submit(connection, data: data, sessionHash: GradioClient.makeSessionHash()) { event, outputs in
+                switch event {
+                case .joined:
+                    break
+                case .queued(let position, let size, let eta):
+                    if json {
+                        emit(["type": .string("queued"), "position": .number(position),
+                              "queue_size": size.map { .number($0) } ?? .null, "eta": eta.map { .number($0) } ?? .null])
+                    } else {
+                        let line = QueueStatus(position: position, queueSize: size, eta: eta).description
+                        if line != lastQueueNote { note(line) }
+                        lastQueueNote = line
+                    }
+                case .started:
+                    if json { emit(["type": .string("started")]) }
+                case .generating(let edits):
+                    if let update = tracker.update(outputs: outputs, edits: edits) { deliver(update) }
+                case .log(let level, let message):
+                    note("the Space says\(level.map { " (\($0.lowercased()))" } ?? ""): \(message)")
+                case .progress:
+                    break
+                case .warning(let message):
+                    note(message)
+                case .completed:
+                    if let update = tracker.finish(outputs: outputs) { deliver(update) }
+                }
+            }
+            if json {
+                emit(["type": .string("done"), "text": .string(tracker.text)])
+            } else {
+                let rest = writer.finish(finalText: tracker.text)
+                if !rest.isEmpty { stdout.write(filter(rest)) }
+                stdout.write("\n")
+                if writer.conflicts > 0 {
+                    note("the Space rewrote text that was already printed; the output above may differ from its final reply (use --json for exact revisions)")
+                }
+            }
+            return 0
+        } catch let error as GradioError {
+            if !json {
+                // Keep the partial reply: write what was held back, then end the line.
+                let rest = writer.finish(finalText: tracker.text)
+                if !rest.isEmpty { stdout.write(filter(rest)) }
+                if writer.writtenCount > 0 || wroteText { stdout.write("\n") }
+            }
+            if error.code == .cancelled {
+                if json { emit(["type": .string("error"), "code": .string("interrupted"), "message": .string("interrupted")]) }
+                return 130
+            }
+            if json {
+                emit(["type": .string("error"), "code": .string(error.code.description), "message": .string(error.message),
+                      "partial_text": .string(tracker.text)])
+            }
+            note(error.message)
+            return 1
+        } catch {
+            note("\(error)")
+            return 1
+        }
+
+        func deliver(_ update: TextUpdate) {
+            if json {
+                switch update {
+                case .delta(let text): emit(["type": .string("delta"), "text": .string(text)])
+                case .revised(let text): emit(["type": .string("revised"), "text": .string(text)])
+                }
+            } else {
+                let ready = writer.apply(update)
+                if !ready.isEmpty {
+                    stdout.write(filter(ready))
+                    wroteText = true
+                }
+            }
+        }
+    }
+
+    private func emit(_ members: KeyValuePairs<String, JSONValue>) {
+        var object = JSONObject()
+        for (key, value) in members { object[key] = value }
+        stdout.write(JSONValue.object(object).jsonBytes + [0x0A])
+    }
+
+    private func note(_ message: String) {
+        stderr.write("qwen-chat: \(message)\n")
+    }
+}
