@@ -1,0 +1,113 @@
+"""Deterministic stand-in for DashScope, shared by the replica Space and the plain chatbot apps.
+
+The replies are scripted so that client tests can assert exact bytes: the query text picks a
+behaviour (see TRIGGERS), everything else echoes the request. Replies stream in 3-character tokens
+like the captures of the real Space, as cumulative snapshots (the Space yields the whole reply so far).
+"""
+import json
+import os
+import time
+
+import gradio as gr
+
+DEFAULT_SYSTEM = "You are Qwen, created by Alibaba Cloud. You are a helpful assistant."
+MODEL_SIZES = ["72B", "32B", "14B", "7B", "3B", "1.5B", "0.5B"]
+MATH_SIZES = ["Math-72B", "Math-7B", "Math-1.5B"]
+CODER_SIZES = ["Coder-7B", "Coder-1.5B"]
+
+TOKEN_CHARS = 3
+SLOW_TOKEN_DELAY = 0.1
+MIDSTREAM_ERROR_AFTER = 14  # tokens, as in wire-gradio-4.44.1/midstream-error.txt
+
+UNICODE_REPLY = (
+    "你好，世界！这是一个测试。\n"
+    "Emoji: 👍🏽 👨‍👩‍👧‍👦 🏳️‍🌈 🇯🇵 ✨\n"
+    "ha ha ha ha ha ha ha ha\n"
+    "... ... ... wait...\n"
+    "Cafe\u0301 日本語 テキスト 한국어 ✓"
+)
+# cleandoc strips the common margin while only indented lines follow the first line, then gives the
+# indentation back once "Done." arrives: the client sees `replace` ops rewriting shown text.
+INDENT_REPLY = "Steps:\n    one\n    two\nDone."
+# Leading blank lines and a margin are stripped by cleandoc until a flush-left line arrives.
+LEADING_BLANK_REPLY = "\n\n    Leading blank lines.\n    Indented too.\nFlush left."
+INJECT_REPLY = (
+    "Normal start. "
+    "Clear:\x1b[2J "
+    "Title:\x1b]0;pwned\x07 "
+    "Clipboard:\x1b]52;c;cHduZWQ=\x07 "
+    "C1 CSI:\x9b31m red? "
+    "Bare CR:\rOVERWRITE "
+    "DEL:\x7f "
+    "Normal end."
+)
+LONG_FILLER = "The quick brown fox jumps over the lazy dog. "
+
+
+def model_label(radio):
+    """The DashScope model id the Space would call; unknown sizes fail like an upstream error."""
+    label = f"qwen2.5-{(radio or '').lower()}-instruct"
+    if radio not in MODEL_SIZES + MATH_SIZES + CODER_SIZES:
+        raise ValueError(f"Status code: 400, error code: InvalidParameter, model {label} not found")
+    return label
+
+
+def log_request(query, history, system, radio):
+    """Appends the request as one JSON line to $REPLICA_LOG so tests can check what the client sent."""
+    path = os.environ.get("REPLICA_LOG")
+    if not path:
+        return
+    record = {"query": query, "history": history, "system": system,
+              "model": f"qwen2.5-{(radio or '').lower()}-instruct"}
+    with open(path, "a", encoding="utf-8") as f:
+        f.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def _long_reply(query):
+    words = query.split()
+    try:
+        n = int(words[words.index("TRIGGER_LONG") + 1])
+    except (ValueError, IndexError):
+        n = 200
+    filler = LONG_FILLER * (n * TOKEN_CHARS // len(LONG_FILLER) + 1)
+    return filler[: n * TOKEN_CHARS]
+
+
+def _tokens(text):
+    return [text[i:i + TOKEN_CHARS] for i in range(0, len(text), TOKEN_CHARS)]
+
+
+def stream(query, system, radio):
+    """Yields the cumulative reply for one request, or raises what the trigger asks for."""
+    model_label(radio)
+    delay = float(os.environ.get("REPLICA_TOKEN_DELAY", "0.01"))
+    fail_after = None
+    if "TRIGGER_HIDDEN_ERROR" in query:
+        raise ValueError("Request id: scripted, Status code: 500, error code: InternalError")
+    if "TRIGGER_GR_ERROR" in query:
+        raise gr.Error("DashScope quota exceeded for this Space")
+    if "TRIGGER_UNICODE" in query:
+        text = UNICODE_REPLY
+    elif "TRIGGER_INDENT" in query:
+        text = INDENT_REPLY
+    elif "TRIGGER_LEADING_BLANK" in query:
+        text = LEADING_BLANK_REPLY
+    elif "TRIGGER_INJECT" in query:
+        text = INJECT_REPLY
+    elif "TRIGGER_LONG" in query:
+        text = _long_reply(query)
+    elif "TRIGGER_SLOW" in query:
+        text = " ".join(f"slow{i}" for i in range(300))
+        delay = SLOW_TOKEN_DELAY
+    else:
+        text = f"Echo from qwen2.5-{radio}: you said «{query}». System: {system}"
+        if "TRIGGER_MIDSTREAM_ERROR" in query:
+            fail_after = MIDSTREAM_ERROR_AFTER
+    partial = ""
+    for i, token in enumerate(_tokens(text)):
+        if i == fail_after:
+            raise ValueError("Request id: scripted, Status code: 500, error code: StreamInterrupted")
+        if delay:
+            time.sleep(delay)
+        partial += token
+        yield partial
