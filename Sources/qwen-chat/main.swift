@@ -72,7 +72,7 @@ let chat = OneShotChat(
 
 let result = Mutex<Int32?>(nil)
 let finished = DispatchSemaphore(value: 0)
-let task = Task {
+let task = Task.detached {
     let code = await chat.run()
     result.withLock { $0 = code }
     finished.signal()
