@@ -258,14 +258,15 @@ public struct StreamRenderer: Sendable {
         return out
     }
 
-    /// Final frame: everything committed, cursor at the start of a fresh line, attributes reset.
+    /// Final frame: everything committed, cursor at the start of a fresh line, attributes reset
+    /// (with `color` off no SGR is ever sent, so there is nothing to reset).
     public mutating func finish() -> [UInt8] {
         ingest(sanitizer.finish())
         if !liveText.isEmpty { commitLine() }
         status = nil
         hasText = true
         var out = frame()
-        if !out.isEmpty {
+        if !out.isEmpty && options.color {
             out.insert(contentsOf: "\u{1B}[0m".utf8, at: out.count - "\u{1B}[?25h\u{1B}[?2026l".utf8.count)
         }
         return out

@@ -15,7 +15,9 @@ struct VTScreen {
         return l
     }
 
-    static let repoRoot: URL = URL(fileURLWithPath: #filePath)
+    /// The repo root, from this file's path (symlinks resolved, so a scratch package that links
+    /// the test folder still finds the worktree's scripts/ and .venv-tools/).
+    static let repoRoot: URL = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath()
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     static var python: String {
@@ -23,10 +25,14 @@ struct VTScreen {
         return repoRoot.appendingPathComponent(".venv-tools/bin/python").path
     }
 
-    static var available: Bool { FileManager.default.isExecutableFile(atPath: python) }
+    /// Screen tests run unless QWEN_CHAT_SKIP_VT=1; a missing python is a failure, not a skip.
+    static var enabled: Bool { ProcessInfo.processInfo.environment["QWEN_CHAT_SKIP_VT"] != "1" }
 
     static func run(_ bytes: [UInt8], cols: Int, rows: Int = 40,
                     resizes: [(offset: Int, cols: Int)] = [], reflow: Bool = false) throws -> VTScreen {
+        guard FileManager.default.isExecutableFile(atPath: python) else {
+            throw VTError.noPython("no python at \(python): run `python3 -m venv .venv-tools && .venv-tools/bin/pip install pyte` in the repo, set QWEN_CHAT_TEST_PYTHON, or QWEN_CHAT_SKIP_VT=1")
+        }
         let tmp = FileManager.default.temporaryDirectory
             .appendingPathComponent("vt-\(UUID().uuidString).bin")
         try Data(bytes).write(to: tmp)
@@ -51,7 +57,7 @@ struct VTScreen {
                         title: obj["title"] as? String ?? "", cleared: obj["cleared"] as? Bool ?? false)
     }
 
-    enum VTError: Error { case badOutput(String) }
+    enum VTError: Error { case badOutput(String), noPython(String) }
 }
 
 /// Drives a renderer through a script of updates, collecting every frame's bytes.
@@ -94,13 +100,16 @@ func deltas(_ s: String, size n: Int) -> [String] {
     return out
 }
 
-/// How plain ASCII text wraps at `cols` (hard lines split into rows of `cols`).
+/// How plain ASCII text wraps at `cols` (hard lines split into rows of `cols`, rstripped like the screen dump).
 func wrapASCII(_ s: String, cols: Int) -> [String] {
     var rows: [String] = []
     for line in s.split(separator: "\n", omittingEmptySubsequences: false) {
         var l = Substring(line)
         if l.isEmpty { rows.append(""); continue }
-        while !l.isEmpty { rows.append(String(l.prefix(cols))); l = l.dropFirst(cols) }
+        while !l.isEmpty {
+            rows.append(String(String(l.prefix(cols)).reversed().drop(while: { $0 == " " }).reversed()))
+            l = l.dropFirst(cols)
+        }
     }
     return rows
 }
