@@ -114,7 +114,9 @@ public struct ControlSanitizer: Sendable {
         switch state {
         case .ground:
             break
-        case .escape:
+        case .escape, .stringEscape:
+            // In a string, ESC \ is ST; any other ESC x ends the string and starts a new sequence.
+            if state == .stringEscape && v == 0x5C { state = .ground; break }
             switch v {
             case 0x5B: state = .csi  // [
             case 0x5D, 0x50, 0x58, 0x5E, 0x5F: state = .string; stringLength = 0  // ] P X ^ _
@@ -126,8 +128,6 @@ public struct ControlSanitizer: Sendable {
         case .string:
             stringLength += 1
             if stringLength > Self.maxStringLength { state = .ground }
-        case .stringEscape:
-            state = (v == 0x5C) ? .ground : .ground  // ESC \ is ST; any other ESC x aborts the string
         }
     }
 

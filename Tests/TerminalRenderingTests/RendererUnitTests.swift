@@ -66,3 +66,20 @@ import Testing
         #expect(t < .seconds(20))
     }
 }
+
+@Suite struct RendererPerformanceTests {
+    @Test func oneHugeLiveLineStaysIncremental() {
+        // A 1 MB reply without a newline: append-only frames must not redraw the whole line.
+        var r = StreamRenderer(options: RenderOptions(color: true, markdown: true, width: 80))
+        var total = 0
+        let clock = ContinuousClock()
+        let t = clock.measure {
+            for i in 0..<100_000 {
+                r.append("tok\(i % 10)字 ")
+                if i % 50 == 0 { total += r.frame().count }
+            }
+        }
+        #expect(total < 2_500_000)  // ~1 MB of text plus small frame overhead, not O(n²)
+        #expect(t < .seconds(20))
+    }
+}
