@@ -1,0 +1,141 @@
+/// Neutralises control characters and escape sequences in untrusted text, as a streaming state machine.
+///
+/// Model output is untrusted: a reply could clear the screen, retitle the window, write the
+/// clipboard (OSC 52) or plant hyperlinks. Every control is replaced by a visible stand-in
+/// (ESC → `␛`, BEL → `␇`, DEL → `␡`, C1 → `<U+009B>`), and the rest of a neutralised sequence
+/// is left as plain text (`␛[2J`), so the user can see that something was there. The output
+/// contains no scalar below U+0020 except `\n` and `\t`, no U+007F and no U+0080–U+009F.
+///
+/// The state machine only tracks which sequence is in progress (to count them and to know
+/// where one ends); it never buffers a sequence, so an unterminated OSC/DCS costs nothing and
+/// is shown as it arrives. The only thing held back between chunks is a trailing `\r`, to
+/// tell CRLF (→ `\n`) from a bare CR (→ `␍`).
+public struct ControlSanitizer: Sendable {
+    enum State: Sendable {
+        case ground
+        case escape        // after ESC
+        case csi           // after ESC [ or U+009B: parameters until a final byte
+        case string        // OSC / DCS / SOS / PM / APC payload until BEL or ST
+        case stringEscape  // ESC inside a string: `\` makes it ST
+    }
+
+    var state: State = .ground
+    var pendingCR = false
+    /// Scalars seen in the current string sequence; past `maxStringLength` we stop treating
+    /// the text as part of a sequence (it is shown either way; this only bounds the state).
+    var stringLength = 0
+    /// How long an unterminated OSC/DCS/APC payload is tracked as a sequence.
+    public static let maxStringLength = 4096
+
+    /// Number of escape sequences and control characters neutralised so far, so the caller
+    /// could warn that a reply tried to send terminal controls.
+    public private(set) var neutralizedCount = 0
+
+    public init() {}
+
+    /// Returns the safe visible form of `chunk`; keeps `\n` and `\t`.
+    public mutating func sanitize(_ chunk: String) -> String {
+        var out = String.UnicodeScalarView()
+        for scalar in chunk.unicodeScalars {
+            feed(scalar, into: &out)
+        }
+        return String(out)
+    }
+
+    /// Flushes what is held at the end of the stream (a trailing bare `\r`) and resets the state.
+    public mutating func finish() -> String {
+        var out = String.UnicodeScalarView()
+        if pendingCR {
+            pendingCR = false
+            neutralizedCount += 1
+            out.append("\u{240D}")
+        }
+        state = .ground
+        stringLength = 0
+        return String(out)
+    }
+
+    mutating func feed(_ s: Unicode.Scalar, into out: inout String.UnicodeScalarView) {
+        let v = s.value
+        if pendingCR {
+            pendingCR = false
+            if v == 0x0A {
+                out.append("\n")
+                state = .ground
+                return
+            }
+            neutralizedCount += 1
+            out.append("\u{240D}")  // ␍
+        }
+        switch v {
+        case 0x0A:
+            // A newline ends any sequence: a runaway OSC must not swallow the line structure.
+            out.append("\n")
+            state = .ground
+            return
+        case 0x0D:
+            pendingCR = true
+            return
+        case 0x09:
+            out.append(s)
+            return
+        case 0x1B:
+            neutralizedCount += 1
+            out.append("\u{241B}")  // ␛
+            state = (state == .string) ? .stringEscape : .escape
+            return
+        case 0x07 where state == .string:
+            out.append("\u{2407}")  // ␇ terminates the OSC
+            state = .ground
+            return
+        case 0x00..<0x20:
+            neutralizedCount += 1
+            out.append(Unicode.Scalar(0x2400 + v)!)
+            return
+        case 0x7F:
+            neutralizedCount += 1
+            out.append("\u{2421}")  // ␡
+            return
+        case 0x80...0x9F:
+            neutralizedCount += 1
+            appendC1Marker(v, into: &out)
+            switch v {
+            case 0x9B: state = .csi
+            case 0x90, 0x98, 0x9D, 0x9E, 0x9F: state = .string; stringLength = 0
+            case 0x9C: state = .ground  // ST
+            default: state = .ground
+            }
+            return
+        default:
+            break
+        }
+        // A printable scalar.
+        out.append(s)
+        switch state {
+        case .ground:
+            break
+        case .escape, .stringEscape:
+            // In a string, ESC \ is ST; any other ESC x ends the string and starts a new sequence.
+            if state == .stringEscape && v == 0x5C { state = .ground; break }
+            switch v {
+            case 0x5B: state = .csi  // [
+            case 0x5D, 0x50, 0x58, 0x5E, 0x5F: state = .string; stringLength = 0  // ] P X ^ _
+            case 0x20...0x2F: break  // intermediate: ESC ( B etc.
+            default: state = .ground  // single-character sequence (ESC c, ESC 7, ...)
+            }
+        case .csi:
+            if !(0x20...0x3F).contains(v) { state = .ground }  // final byte (or garbage) ends it
+        case .string:
+            stringLength += 1
+            if stringLength > Self.maxStringLength { state = .ground }
+        }
+    }
+
+    private func appendC1Marker(_ v: UInt32, into out: inout String.UnicodeScalarView) {
+        let hex = Array("0123456789ABCDEF".unicodeScalars)
+        for s in "<U+00".unicodeScalars { out.append(s) }
+        out.append(hex[Int(v >> 4)])
+        out.append(hex[Int(v & 0xF)])
+        out.append(">")
+    }
+}
