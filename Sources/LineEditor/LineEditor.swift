@@ -303,8 +303,10 @@ public final class LineEditor {
     fileprivate func suspend() -> UInt8 {
         // libedit's SIGTSTP handler (EL_SIGNAL) restores cooked mode; its SIGCONT handler
         // re-enters raw mode and redraws.
+        // raise() stops this thread synchronously; when it returns we have been continued.
         _ = qc_raise_tstp()
-        return UInt8(CC_NORM)
+        writeOut("\n")
+        return UInt8(CC_REDISPLAY)
     }
 }
 
