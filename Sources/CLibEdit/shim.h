@@ -94,6 +94,12 @@ static inline int qc_el_get_editmode(EditLine *el) {
 static inline int qc_el_winsert(EditLine *el, const wchar_t *s) { return el_winsertstr(el, s); }
 static inline void qc_el_wpush(EditLine *el, const wchar_t *s) { el_wpush(el, s); }
 static inline int qc_el_wgetc(EditLine *el, wchar_t *c) { return el_wgetc(el, c); }
+/// 1 when the key maps are vi's (e.g. `bind -v` in ~/.editrc).
+static inline int qc_el_editor_is_vi(EditLine *el) {
+    const char *mode = NULL;
+    if (el_get(el, EL_EDITOR, &mode) != 0 || mode == NULL) return 0;
+    return strcmp(mode, "vi") == 0;
+}
 static inline int qc_raise_tstp(void) { return raise(SIGTSTP); }
 #include <sys/ioctl.h>
 extern int wcwidth(wchar_t c);

@@ -37,7 +37,10 @@ public final class LineEditor {
     /// The persistent store (nil: in-memory history only).
     public let history: HistoryStore?
     /// Whether bracketed paste is requested from the terminal on each `readLine()`.
+    /// Always off in vi mode (see `installBindings`).
     public var bracketedPaste = true
+    /// True when ~/.editrc selected vi key maps.
+    public private(set) var isViMode = false
 
     private let el: OpaquePointer
     private let hist: OpaquePointer
@@ -117,11 +120,15 @@ public final class LineEditor {
         _ = qc_el_add_function(el, "qc-complete", "Complete the word under the cursor", lineEditorCompleteCallback)
         _ = qc_el_add_function(el, "qc-paste", "Bracketed paste", lineEditorPasteCallback)
         _ = qc_el_add_function(el, "qc-suspend", "Suspend (Ctrl-Z)", lineEditorSuspendCallback)
+        isViMode = qc_el_editor_is_vi(el) != 0
         for bind in [qc_el_bind, qc_el_bind_alt] {
             _ = bind(el, "^C", "qc-interrupt")
             _ = bind(el, "^I", "qc-complete")
             _ = bind(el, "^Z", "qc-suspend")
-            _ = bind(el, "\u{1B}[200~", "qc-paste")
+            // In vi insert mode ESC alone means "command mode"; binding ESC[200~ there would make
+            // ESC a sequence prefix and libedit (no ESC timeout) would swallow the next key. So vi
+            // users get no bracketed paste (use a """ block to paste multi-line text).
+            if !isViMode { _ = bind(el, "\u{1B}[200~", "qc-paste") }
         }
     }
 
@@ -199,7 +206,7 @@ public final class LineEditor {
         interruptRequested = false
         lastTab = nil
         el_resize(el)
-        let paste = interactive && bracketedPaste
+        let paste = interactive && bracketedPaste && !isViMode
         if paste { writeOut("\u{1B}[?2004h") }
         defer { if paste { writeOut("\u{1B}[?2004l") } }
         var count: Int32 = 0
