@@ -67,6 +67,51 @@ static inline int qc_el_prep_term(EditLine *el, int on) { return el_set(el, EL_P
 /// Reads ~/.editrc (or $EDITRC) so the user's bindings, vi mode among them, apply.
 static inline int qc_el_source_default(EditLine *el) { return el_source(el, NULL); }
 
+
+/* --- Added for LineEditor --------------------------------------------------------------- */
+#include <signal.h>
+#include <termios.h>
+#include <unistd.h>
+
+/// The C standard streams (Swift 6 treats the `stdin`/`stdout` globals as unsafe mutable state).
+static inline FILE *qc_stdin(void) { return stdin; }
+static inline FILE *qc_stdout(void) { return stdout; }
+static inline FILE *qc_stderr(void) { return stderr; }
+
+/// Binds in the alternate (vi command-mode) key map too; harmless in emacs mode.
+static inline int qc_el_bind_alt(EditLine *el, const char *key, const char *command) {
+    return el_set(el, EL_BIND, "-a", key, command, NULL);
+}
+/// Turns ISIG off in libedit's *edit* mode only: while el_gets runs, Ctrl-C/Ctrl-Z/Ctrl-\ reach
+/// libedit as keys (0x03/0x1a/0x1c) instead of raising signals. Cooked mode is untouched.
+static inline int qc_el_setty_edit_noisig(EditLine *el) {
+    return el_set(el, EL_SETTY, "-d", "-isig", NULL);
+}
+static inline int qc_el_refresh(EditLine *el) { return el_set(el, EL_REFRESH); }
+static inline int qc_el_get_editmode(EditLine *el) {
+    int on = 0; if (el_get(el, EL_EDITMODE, &on) != 0) return 0; return on;
+}
+static inline int qc_el_winsert(EditLine *el, const wchar_t *s) { return el_winsertstr(el, s); }
+static inline void qc_el_wpush(EditLine *el, const wchar_t *s) { el_wpush(el, s); }
+static inline int qc_el_wgetc(EditLine *el, wchar_t *c) { return el_wgetc(el, c); }
+/// 1 when the key maps are vi's (e.g. `bind -v` in ~/.editrc).
+static inline int qc_el_editor_is_vi(EditLine *el) {
+    const char *mode = NULL;
+    if (el_get(el, EL_EDITOR, &mode) != 0 || mode == NULL) return 0;
+    return strcmp(mode, "vi") == 0;
+}
+static inline int qc_raise_tstp(void) { return raise(SIGTSTP); }
+#include <sys/ioctl.h>
+extern int wcwidth(wchar_t c);
+/// Terminal columns of one character (-1 for non-printable).
+static inline int qc_wcwidth(wchar_t c) { return wcwidth(c); }
+/// Columns of the terminal on `fd`, or 0 when unknown.
+static inline int qc_terminal_width(int fd) {
+    struct winsize ws;
+    if (ioctl(fd, TIOCGWINSZ, &ws) == 0) return ws.ws_col;
+    return 0;
+}
+
 static inline History *qc_history_init(void) { return history_init(); }
 static inline int qc_history_setsize(History *h, int size) {
     HistEvent ev; return history(h, &ev, H_SETSIZE, size);
