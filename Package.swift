@@ -36,7 +36,10 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "GradioClientTests", dependencies: ["GradioClient"]),
+        // A scratch program for driving LineEditor alone in tmux (Tests/LineEditorTests/tmux-check.sh).
+        .executableTarget(name: "line-editor-demo", dependencies: ["LineEditor"]),
+        .testTarget(name: "GradioClientTests", dependencies: ["GradioClient"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "LineEditorTests", dependencies: ["LineEditor"], exclude: ["tmux-check.sh"]),
         .testTarget(name: "ChatCoreTests", dependencies: ["ChatCore", "GradioClient"]),
         .testTarget(name: "TerminalRenderingTests", dependencies: ["TerminalRendering"]),
         .testTarget(name: "IntegrationTests", dependencies: ["GradioClient", "ChatCore"]),

@@ -1,5 +1,6 @@
 import ChatCore
 import GradioClient
+import TerminalRendering
 
 /// One turn, streamed to standard output: plain text, or NDJSON events with `--json`.
 /// Queue position, notes and errors go to standard error.
@@ -9,7 +10,8 @@ struct OneShotChat: Sendable {
     let systemPrompt: String
     let modelSize: String
     let json: Bool
-    let filter: @Sendable (String) -> String
+    /// Write the model's bytes as they are instead of neutralising control characters.
+    let raw: Bool
     let stdout = FileDescriptorOutput.standardOutput
     let stderr = FileDescriptorOutput.standardError
 
@@ -19,6 +21,9 @@ struct OneShotChat: Sendable {
         var writer = StableTextWriter()
         var wroteText = false
         var lastQueueNote = ""
+        var sanitizer = ControlSanitizer()
+        func filter(_ text: String) -> String { raw ? text : sanitizer.sanitize(text) }
+        func endFilter() -> String { raw ? "" : sanitizer.finish() }
         do {
             let connection = try await client.connect(apiName: QwenSpace.apiName, fallback: QwenSpace.fallbackEndpoint)
             if let reason = connection.fallbackReason { note(reason) }
@@ -54,8 +59,7 @@ struct OneShotChat: Sendable {
                 emit(["type": .string("done"), "text": .string(tracker.text)])
             } else {
                 let rest = writer.finish(finalText: tracker.text)
-                if !rest.isEmpty { stdout.write(filter(rest)) }
-                stdout.write("\n")
+                stdout.write(filter(rest) + endFilter() + "\n")
                 if writer.conflicts > 0 {
                     note("the Space rewrote text that was already printed; the output above may differ from its final reply (use --json for exact revisions)")
                 }
@@ -65,8 +69,8 @@ struct OneShotChat: Sendable {
             if !json {
                 // Keep the partial reply: write what was held back, then end the line.
                 let rest = writer.finish(finalText: tracker.text)
-                if !rest.isEmpty { stdout.write(filter(rest)) }
-                if writer.writtenCount > 0 || wroteText { stdout.write("\n") }
+                let tail = filter(rest) + endFilter()
+                if writer.writtenCount > 0 || wroteText { stdout.write(tail + "\n") }
             }
             if error.code == .cancelled {
                 if json { emit(["type": .string("error"), "code": .string("interrupted"), "message": .string("interrupted")]) }

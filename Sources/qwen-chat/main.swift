@@ -60,14 +60,13 @@ let client = GradioClient(
     transport: transport,
     headers: token.map { [("Authorization", "Bearer \($0)")] } ?? []
 )
-let raw = options.raw
 let chat = OneShotChat(
     client: client,
     userTurn: userTurn,
     systemPrompt: options.system,
     modelSize: options.model,
     json: options.json,
-    filter: { raw ? $0 : PlainTextFilter.filter($0) }
+    raw: options.raw
 )
 
 let result = Mutex<Int32?>(nil)
