@@ -44,8 +44,33 @@ struct ChatOptions: ParsableCommand {
     @Flag(help: "Write the model's bytes unfiltered, control characters included.")
     var raw = false
 
+    @Option(help: ArgumentHelp("Markdown styling of replies: auto (on for a terminal), always or never.", valueName: "when"))
+    var markdown: MarkdownMode = .auto
+
+    @Flag(help: "No colours or styles (also when NO_COLOR is set).")
+    var noColor = false
+
+    @Flag(help: "Show elapsed time and characters per second after each reply.")
+    var stats = false
+
     @Option(help: ArgumentHelp("Seconds without any byte from the Space before giving up.", valueName: "seconds"))
     var idleTimeout: Int = 60
+
+    enum MarkdownMode: String, ExpressibleByArgument, CaseIterable {
+        case auto, always, never
+    }
+
+    func colorEnabled(environment: [String: String]) -> Bool {
+        !noColor && (environment["NO_COLOR"] ?? "").isEmpty && environment["TERM"] != "dumb"
+    }
+
+    func markdownEnabled(stdoutIsTerminal: Bool) -> Bool {
+        switch markdown {
+        case .auto: stdoutIsTerminal
+        case .always: true
+        case .never: false
+        }
+    }
 
     mutating func validate() throws {
         guard let size = QwenSpace.canonicalModelSize(model) else {

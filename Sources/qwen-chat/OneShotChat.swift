@@ -12,6 +12,8 @@ struct OneShotChat: Sendable {
     let json: Bool
     /// Write the model's bytes as they are instead of neutralising control characters.
     let raw: Bool
+    /// On a terminal: the reply is drawn in place by the main thread's frame loop.
+    let live: LiveReply?
     let stdout = FileDescriptorOutput.standardOutput
     let stderr = FileDescriptorOutput.standardError
 
@@ -36,6 +38,8 @@ struct OneShotChat: Sendable {
                     if json {
                         emit(["type": .string("queued"), "position": .number(position),
                               "queue_size": size.map { .number($0) } ?? .null, "eta": eta.map { .number($0) } ?? .null])
+                    } else if let live {
+                        live.status(QueueStatus(position: position, queueSize: size, eta: eta).description)
                     } else {
                         let line = QueueStatus(position: position, queueSize: size, eta: eta).description
                         if line != lastQueueNote { note(line) }
@@ -43,6 +47,7 @@ struct OneShotChat: Sendable {
                     }
                 case .started:
                     if json { emit(["type": .string("started")]) }
+                    live?.status("generating…")
                 case .generating(let edits):
                     if let update = tracker.update(outputs: outputs, edits: edits) { deliver(update) }
                 case .log(let level, let message):
@@ -57,6 +62,8 @@ struct OneShotChat: Sendable {
             }
             if json {
                 emit(["type": .string("done"), "text": .string(tracker.text)])
+            } else if live != nil {
+                // The main thread draws the last frame.
             } else {
                 let rest = writer.finish(finalText: tracker.text)
                 stdout.write(filter(rest) + endFilter() + "\n")
@@ -66,7 +73,7 @@ struct OneShotChat: Sendable {
             }
             return 0
         } catch let error as GradioError {
-            if !json {
+            if !json, live == nil {
                 // Keep the partial reply: write what was held back, then end the line.
                 let rest = writer.finish(finalText: tracker.text)
                 let tail = filter(rest) + endFilter()
@@ -93,6 +100,8 @@ struct OneShotChat: Sendable {
                 case .delta(let text): emit(["type": .string("delta"), "text": .string(text)])
                 case .revised(let text): emit(["type": .string("revised"), "text": .string(text)])
                 }
+            } else if let live {
+                live.update(update)
             } else {
                 let ready = writer.apply(update)
                 if !ready.isEmpty {

@@ -4,6 +4,7 @@ import Dispatch
 import Foundation
 import GradioClient
 import Synchronization
+import TerminalRendering
 
 // Wiring only: parse, pick the Space, run one turn on a task while the main thread watches
 // for Ctrl-C, and exit with the turn's code.
@@ -34,16 +35,14 @@ guard let rootParts = URLParts(root) else {
     fail("'\(URLParts.redacting(root))' is not an http:// or https:// URL", code: 2)
 }
 
-let userTurn: String
+var userTurn: String?
 if !options.prompt.isEmpty {
     userTurn = options.prompt.joined(separator: " ")
 } else if isatty(0) == 0 {
     let data = FileHandle.standardInput.readDataToEndOfFile()
     userTurn = String(decoding: data, as: UTF8.self)
-} else {
-    fail("give a message to send (qwen-chat \"hello\") or pipe one in; the interactive chat is not built yet", code: 2)
 }
-guard !userTurn.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+if let userTurn, userTurn.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
     fail("the message is empty", code: 2)
 }
 
@@ -60,13 +59,33 @@ let client = GradioClient(
     transport: transport,
     headers: token.map { [("Authorization", "Bearer \($0)")] } ?? []
 )
+let color = options.colorEnabled(environment: environment)
+TerminalControl.saveStartupModes()
+WindowSizeFlag.install()
+
+guard let userTurn else {
+    // No message and a terminal on stdin: the interactive chat.
+    var settings = ChatSettings()
+    settings.systemPrompt = options.system
+    settings.modelSize = options.model
+    settings.showStats = options.stats
+    settings.markdown = options.markdownEnabled(stdoutIsTerminal: isatty(1) == 1)
+    let chat = InteractiveChat(service: ChatService(client: client), settings: settings, color: color, environment: environment)
+    exit(chat.run())
+}
+
+let stdoutIsTerminal = isatty(1) == 1
+let live: LiveReply? = stdoutIsTerminal && !options.json && !options.raw
+    ? LiveReply(options: RenderOptions(color: color, markdown: options.markdownEnabled(stdoutIsTerminal: true), width: TerminalControl.width()))
+    : nil
 let chat = OneShotChat(
     client: client,
     userTurn: userTurn,
     systemPrompt: options.system,
     modelSize: options.model,
     json: options.json,
-    raw: options.raw
+    raw: options.raw,
+    live: live
 )
 
 let result = Mutex<Int32?>(nil)
@@ -76,12 +95,20 @@ let task = Task.detached {
     result.withLock { $0 = code }
     finished.signal()
 }
+if live != nil { TerminalControl.suppressEcho() }
 var cancelled = false
-while finished.wait(timeout: .now() + .milliseconds(20)) == .timedOut {
+while finished.wait(timeout: .now() + .milliseconds(16)) == .timedOut {
     if InterruptFlag.interrupted, !cancelled {
         cancelled = true
         task.cancel()
     }
+    live?.drawFrame()
+}
+if let live {
+    live.drawFrame()
+    live.finish()
+    TerminalControl.restoreInput()
+    TerminalControl.restoreAll()
 }
 let code = result.withLock { $0 } ?? 1
 exit(cancelled && code != 0 ? 130 : code)

@@ -1,0 +1,256 @@
+import GradioClient
+
+/// What the user can change during a session.
+public struct ChatSettings: Sendable, Equatable {
+    public var systemPrompt = QwenSpace.defaultSystemPrompt
+    public var modelSize = QwenSpace.defaultModelSize
+    public var showStats = false
+    public var markdown = true
+
+    public init() {}
+}
+
+/// The interactive chat as a state machine: inputs from the line editor and the running
+/// request go in, actions for the shell come out. No terminal, network, clock or file here.
+public struct ChatController: Sendable {
+    public enum State: Sendable, Equatable {
+        case prompt
+        /// A reply for turn `index` is streaming.
+        case streaming(index: Int)
+        case exiting
+    }
+
+    public enum Input: Sendable, Equatable {
+        /// A complete input from the line editor (may span lines).
+        case line(String)
+        /// Ctrl-C: clears the prompt line, or stops the streaming reply.
+        case interrupt
+        /// Ctrl-D on an empty line.
+        case endOfInput
+        case replyStatus(String)
+        case replyUpdate(TextUpdate)
+        /// The request ended: nil on success, else its error (`.cancelled` after Ctrl-C).
+        case replyFinished(GradioError?)
+        /// The text written in `$EDITOR` for `/edit`, or nil if the editor failed.
+        case editorText(String?)
+        case loaded(Transcript, warning: String?)
+    }
+
+    public enum Action: Sendable, Equatable {
+        /// A note for the user (our words, not the model's).
+        case show(String)
+        case showError(String)
+        /// Print a transcript (model text, so the shell sanitizes it).
+        case printTranscript(Transcript)
+        case setStatus(String)
+        case render(TextUpdate)
+        /// Start a request; its events come back as `reply*` inputs.
+        case send(index: Int, userTurn: String, systemPrompt: String, modelSize: String)
+        case cancelReply
+        /// The reply is over; the shell ends the rendered block.
+        case endReply
+        case journal(SessionJournal.Entry)
+        /// `/clear`: close the session file and start a new one.
+        case startNewJournal
+        case save(path: String?, Transcript)
+        case load(path: String)
+        case listSessions
+        case copyToClipboard(String)
+        case openEditor
+        case inputHistory(SlashCommand.HistoryAction)
+        case showInfo(ChatSettings, turns: Int, characters: Int)
+        case settingsChanged(ChatSettings)
+        case exit
+    }
+
+    public private(set) var state: State = .prompt
+    public private(set) var settings: ChatSettings
+    public private(set) var transcript = Transcript()
+    private var interruptsAtPrompt = 0
+
+    public init(settings: ChatSettings = ChatSettings()) {
+        self.settings = settings
+    }
+
+    /// - Parameter now: seconds since 1970, for timestamps and statistics.
+    public mutating func handle(_ input: Input, now: Double) -> [Action] {
+        if case .interrupt = input {} else { interruptsAtPrompt = 0 }
+        switch (state, input) {
+        case (.exiting, _):
+            return []
+
+        case (.prompt, .line(let text)):
+            return handleLine(text, now: now)
+        case (.prompt, .interrupt):
+            interruptsAtPrompt += 1
+            return interruptsAtPrompt >= 2 ? [.show("(to leave, press Ctrl-D on an empty line or type /quit)")] : []
+        case (.prompt, .endOfInput):
+            state = .exiting
+            return [.exit]
+        case (.prompt, .editorText(let text)):
+            guard let text else { return [.showError("the editor failed; nothing was sent")] }
+            let message = text.trimmingTrailingNewlines()
+            guard !message.trimmingWhitespace().isEmpty else { return [.show("(empty message; nothing sent)")] }
+            return startTurn(message, now: now)
+        case (.prompt, .loaded(let loaded, let warning)):
+            transcript = loaded
+            if let last = loaded.turns.last {
+                settings.systemPrompt = last.systemPrompt
+                settings.modelSize = last.modelSize
+            }
+            var actions: [Action] = [.startNewJournal]
+            for (index, turn) in loaded.turns.enumerated() {
+                actions.append(.journal(.turn(index: index, user: turn.user, system: turn.systemPrompt, model: turn.modelSize, time: turn.startedAt)))
+                actions.append(.journal(.end(index: index, status: turn.status == .streaming ? .interrupted : turn.status, text: turn.reply, error: turn.error, time: turn.finishedAt ?? turn.startedAt)))
+            }
+            actions.append(.printTranscript(loaded))
+            if let warning { actions.append(.show(warning)) }
+            actions.append(.show("loaded \(loaded.turns.count) turn\(loaded.turns.count == 1 ? "" : "s"); model \(settings.modelSize)"))
+            actions.append(.settingsChanged(settings))
+            return actions
+
+        case (.streaming, .interrupt):
+            return [.cancelReply]
+        case (.streaming(let index), .replyStatus(let text)):
+            return transcript.turns[index].reply.isEmpty ? [.setStatus(text)] : []
+        case (.streaming(let index), .replyUpdate(let update)):
+            switch update {
+            case .delta(let text):
+                transcript.turns[index].reply += text
+                return [.render(update), .journal(.delta(index: index, text: text))]
+            case .revised(let text):
+                transcript.turns[index].reply = text
+                return [.render(update), .journal(.revised(index: index, text: text))]
+            }
+        case (.streaming(let index), .replyFinished(let error)):
+            state = .prompt
+            var turn = transcript.turns[index]
+            turn.finishedAt = now
+            var actions: [Action] = [.endReply]
+            switch error?.code {
+            case nil:
+                turn.status = .complete
+                if settings.showStats { actions.append(.show(Self.stats(for: turn))) }
+            case .cancelled?:
+                turn.status = .interrupted
+                actions.append(.show("(interrupted; the partial reply is kept)"))
+            default:
+                turn.status = .failed
+                turn.error = error!.message
+                actions.append(.showError(error!.message + (turn.reply.isEmpty ? "" : " (the partial reply is kept)")))
+            }
+            transcript.turns[index] = turn
+            actions.insert(.journal(.end(index: index, status: turn.status, text: turn.reply, error: turn.error, time: now)), at: 1)
+            return actions
+
+        default:
+            return []
+        }
+    }
+
+    private mutating func handleLine(_ text: String, now: Double) -> [Action] {
+        guard !text.trimmingWhitespace().isEmpty else { return [] }
+        guard SlashCommand.isCommand(text) else {
+            return startTurn(text.hasPrefix("//") ? String(text.dropFirst()) : text, now: now)
+        }
+        switch SlashCommand.parse(text) {
+        case .failure(let error):
+            return [.showError(error.description)]
+        case .success(let command):
+            return perform(command, now: now)
+        }
+    }
+
+    private mutating func startTurn(_ message: String, now: Double) -> [Action] {
+        let index = transcript.turns.count
+        transcript.turns.append(Turn(user: message, systemPrompt: settings.systemPrompt, modelSize: settings.modelSize, startedAt: now))
+        return beginRequest(index: index, now: now)
+    }
+
+    private mutating func beginRequest(index: Int, now: Double) -> [Action] {
+        state = .streaming(index: index)
+        let turn = transcript.turns[index]
+        return [
+            .journal(.turn(index: index, user: turn.user, system: turn.systemPrompt, model: turn.modelSize, time: now)),
+            .send(index: index, userTurn: turn.user, systemPrompt: turn.systemPrompt, modelSize: turn.modelSize),
+        ]
+    }
+
+    private mutating func perform(_ command: SlashCommand, now: Double) -> [Action] {
+        switch command {
+        case .system(.show):
+            return [.show("system prompt: \(settings.systemPrompt)")]
+        case .system(.set(let text)):
+            settings.systemPrompt = text
+            return [.show("system prompt set for the next turns"), .settingsChanged(settings)]
+        case .system(.reset):
+            settings.systemPrompt = QwenSpace.defaultSystemPrompt
+            return [.show("system prompt reset to the Space's default: \(settings.systemPrompt)"), .settingsChanged(settings)]
+        case .model(nil):
+            return [.show("model: Qwen2.5-\(settings.modelSize) (sizes: \(QwenSpace.modelSizes.joined(separator: " ")))")]
+        case .model(let size?):
+            settings.modelSize = size
+            return [.show("model set to Qwen2.5-\(size)"), .settingsChanged(settings)]
+        case .clear:
+            transcript = Transcript()
+            return [.startNewJournal, .show("started a fresh transcript (system prompt kept)")]
+        case .history(.showTranscript):
+            return transcript.turns.isEmpty ? [.show("(nothing said yet)")] : [.printTranscript(transcript)]
+        case .history(let action):
+            return [.inputHistory(action)]
+        case .retry:
+            guard let index = transcript.turns.indices.last else { return [.showError("nothing to retry yet")] }
+            transcript.turns[index] = Turn(user: transcript.turns[index].user, systemPrompt: settings.systemPrompt,
+                                           modelSize: settings.modelSize, startedAt: now)
+            return [.show("retrying: \(transcript.turns[index].user.replacingNewlines(with: " ").prefix(60))")] + beginRequest(index: index, now: now)
+        case .save(let path):
+            return transcript.turns.isEmpty ? [.showError("nothing to save yet")] : [.save(path: path, transcript)]
+        case .load(let path):
+            return [.load(path: path)]
+        case .sessions:
+            return [.listSessions]
+        case .copy:
+            guard let reply = transcript.turns.last(where: { !$0.reply.isEmpty })?.reply else {
+                return [.showError("no reply to copy yet")]
+            }
+            return [.copyToClipboard(reply)]
+        case .edit:
+            return [.openEditor]
+        case .info:
+            return [.showInfo(settings, turns: transcript.turns.count, characters: transcript.characterCount)]
+        case .set(let setting, nil):
+            let current = setting == .stats ? settings.showStats : settings.markdown
+            return [.show("\(setting.rawValue): \(current ? "on" : "off")")]
+        case .set(let setting, let value?):
+            switch setting {
+            case .stats: settings.showStats = value
+            case .markdown: settings.markdown = value
+            }
+            return [.show("\(setting.rawValue) \(value ? "on" : "off")"), .settingsChanged(settings)]
+        case .help(let topic):
+            return [.show(SlashCommand.helpText(for: topic))]
+        case .quit:
+            state = .exiting
+            return [.exit]
+        }
+    }
+
+    static func stats(for turn: Turn) -> String {
+        let elapsed = max((turn.finishedAt ?? turn.startedAt) - turn.startedAt, 0.001)
+        let rate = Double(turn.reply.count) / elapsed
+        return "(\(formatSeconds(elapsed)), \(turn.reply.count) characters, \(Int(rate.rounded())) characters/s)"
+    }
+
+    static func formatSeconds(_ seconds: Double) -> String {
+        let tenths = Int((seconds * 10).rounded())
+        return "\(tenths / 10).\(tenths % 10) s"
+    }
+}
+
+extension String {
+    func trimmingTrailingNewlines() -> String {
+        var text = self
+        while text.last?.isNewline == true { text.removeLast() }
+        return text
+    }
+}

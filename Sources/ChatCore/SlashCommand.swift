@@ -1,0 +1,206 @@
+/// A slash command typed at the chat prompt, parsed but not yet acted on.
+public enum SlashCommand: Sendable, Equatable {
+    public enum SystemAction: Sendable, Equatable { case show, set(String), reset }
+    public enum HistoryAction: Sendable, Equatable { case showTranscript, enable, disable, clear }
+    public enum Setting: String, Sendable, CaseIterable { case stats, markdown }
+
+    case system(SystemAction)
+    case model(String?)
+    case clear
+    case history(HistoryAction)
+    case retry
+    case save(path: String?)
+    case load(path: String)
+    case sessions
+    case copy
+    case edit
+    case info
+    case set(Setting, Bool?)
+    case help(String?)
+    case quit
+
+    /// What `/help` lists: name, arguments, one-line summary and the longer text.
+    public struct Help: Sendable {
+        public let name: String
+        public let usage: String
+        public let summary: String
+        public let details: String
+        /// Argument words Tab completes, when the set is fixed.
+        public let completions: [String]
+    }
+
+    public static let help: [Help] = [
+        Help(name: "system", usage: "/system [text | reset]", summary: "show or set the system prompt",
+             details: "/system shows the system prompt in force. /system TEXT sets it for the next turns. /system reset restores the Space's default.",
+             completions: ["reset"]),
+        Help(name: "model", usage: "/model [size]", summary: "show or set the model size",
+             details: "Sizes: \(QwenSpace.modelSizes.joined(separator: " ")). The default is \(QwenSpace.defaultModelSize).",
+             completions: QwenSpace.modelSizes),
+        Help(name: "clear", usage: "/clear", summary: "start a fresh transcript (keeps the system prompt)",
+             details: "Starts a new session file; the old one stays on disk (see /sessions).", completions: []),
+        Help(name: "history", usage: "/history [on | off | clear]", summary: "print this session's transcript, or control input history",
+             details: "/history prints the transcript. /history off stops recording input lines, /history on resumes, /history clear empties the input history file.",
+             completions: ["on", "off", "clear"]),
+        Help(name: "retry", usage: "/retry", summary: "send the last message again and replace its reply",
+             details: "Uses the system prompt and model size in force now.", completions: []),
+        Help(name: "save", usage: "/save [file]", summary: "write the transcript as Markdown (or JSON for *.json)",
+             details: "Without a file name, writes qwen-chat-<time>.md in the current directory.", completions: []),
+        Help(name: "load", usage: "/load <file>", summary: "load a saved session (.json from /save, or a session .jsonl)",
+             details: "Replaces the transcript and the system prompt and model size with the loaded ones, and prints it.", completions: []),
+        Help(name: "sessions", usage: "/sessions", summary: "list saved sessions",
+             details: "Sessions are kept in $XDG_DATA_HOME/qwen-chat/sessions (default ~/.local/share/qwen-chat/sessions).", completions: []),
+        Help(name: "copy", usage: "/copy", summary: "copy the last reply to the clipboard (OSC 52)",
+             details: "Asks the terminal to set the clipboard; only ever done when you type /copy. Some terminals need OSC 52 enabled.", completions: []),
+        Help(name: "edit", usage: "/edit", summary: "write the next message in $EDITOR",
+             details: "Opens $VISUAL or $EDITOR (default vi); the saved text is sent when the editor exits. An empty file sends nothing.", completions: []),
+        Help(name: "info", usage: "/info", summary: "show endpoint, Gradio version, model, system prompt and transcript size",
+             details: "", completions: []),
+        Help(name: "set", usage: "/set stats|markdown on|off", summary: "toggle reply statistics or Markdown styling",
+             details: "/set stats on shows elapsed time and characters per second after each reply. /set markdown off shows replies unstyled.",
+             completions: ["stats", "markdown"]),
+        Help(name: "help", usage: "/help [command]", summary: "list commands, or explain one", details: "", completions: []),
+        Help(name: "quit", usage: "/quit", summary: "leave (also /exit or Ctrl-D)", details: "", completions: []),
+        Help(name: "exit", usage: "/exit", summary: "leave (also /quit or Ctrl-D)", details: "", completions: []),
+    ]
+
+    public struct ParseError: Error, Sendable, Equatable, CustomStringConvertible {
+        public let description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    /// Whether a line is a command rather than a message. `//text` sends `/text` as a message.
+    public static func isCommand(_ line: String) -> Bool {
+        line.hasPrefix("/") && !line.hasPrefix("//")
+    }
+
+    /// Parses `/name args`. Unknown commands get a suggestion.
+    public static func parse(_ line: String) -> Result<SlashCommand, ParseError> {
+        let trimmed = line.trimmingWhitespace()
+        guard trimmed.hasPrefix("/") else { return .failure(ParseError("not a command")) }
+        let body = trimmed.dropFirst()
+        let name = String(body.prefix { !$0.isWhitespace }).lowercased()
+        let argument = String(body.dropFirst(name.count)).trimmingWhitespace()
+        let words = argument.split(whereSeparator: \.isWhitespace).map(String.init)
+        func noArguments(_ command: SlashCommand) -> Result<SlashCommand, ParseError> {
+            argument.isEmpty ? .success(command) : .failure(ParseError("/\(name) takes no arguments"))
+        }
+        switch name {
+        case "system":
+            if argument.isEmpty { return .success(.system(.show)) }
+            if argument.lowercased() == "reset" { return .success(.system(.reset)) }
+            return .success(.system(.set(argument)))
+        case "model":
+            if argument.isEmpty { return .success(.model(nil)) }
+            guard let size = QwenSpace.canonicalModelSize(argument) else {
+                return .failure(ParseError("unknown model size '\(argument)'; choose one of \(QwenSpace.modelSizes.joined(separator: " "))"))
+            }
+            return .success(.model(size))
+        case "clear": return noArguments(.clear)
+        case "history":
+            switch argument.lowercased() {
+            case "": return .success(.history(.showTranscript))
+            case "on": return .success(.history(.enable))
+            case "off": return .success(.history(.disable))
+            case "clear": return .success(.history(.clear))
+            default: return .failure(ParseError("/history takes on, off or clear"))
+            }
+        case "retry": return noArguments(.retry)
+        case "save": return .success(.save(path: argument.isEmpty ? nil : argument))
+        case "load":
+            guard !argument.isEmpty else { return .failure(ParseError("/load needs a file name")) }
+            return .success(.load(path: argument))
+        case "sessions": return noArguments(.sessions)
+        case "copy": return noArguments(.copy)
+        case "edit": return noArguments(.edit)
+        case "info": return noArguments(.info)
+        case "set":
+            guard let first = words.first, let setting = Setting(rawValue: first.lowercased()) else {
+                return .failure(ParseError("/set takes stats or markdown, then on or off"))
+            }
+            guard words.count <= 2 else { return .failure(ParseError("/set \(setting.rawValue) takes on or off")) }
+            guard words.count == 2 else { return .success(.set(setting, nil)) }
+            switch words[1].lowercased() {
+            case "on": return .success(.set(setting, true))
+            case "off": return .success(.set(setting, false))
+            default: return .failure(ParseError("/set \(setting.rawValue) takes on or off"))
+            }
+        case "help", "?":
+            let topic = argument.hasPrefix("/") ? String(argument.dropFirst()) : argument
+            return .success(.help(topic.isEmpty ? nil : topic.lowercased()))
+        case "quit", "exit": return noArguments(.quit)
+        case "":
+            return .failure(ParseError("type /help for the commands, or //text to send a message starting with /"))
+        default:
+            if let guess = suggestion(for: name) {
+                return .failure(ParseError("unknown command /\(name); did you mean /\(guess)? (/help lists them)"))
+            }
+            return .failure(ParseError("unknown command /\(name); /help lists them"))
+        }
+    }
+
+    /// The closest command name, by edit distance or prefix, if it is close enough.
+    public static func suggestion(for name: String) -> String? {
+        let names = help.map(\.name)
+        if let byPrefix = names.first(where: { $0.hasPrefix(name) && !name.isEmpty }) { return byPrefix }
+        let scored = names.map { ($0, editDistance(name, $0)) }.min { $0.1 < $1.1 }
+        guard let (best, distance) = scored, distance <= max(1, best.count / 3) else { return nil }
+        return best
+    }
+
+    /// The help text: all commands, or one.
+    public static func helpText(for topic: String?) -> String {
+        if let topic {
+            guard let entry = help.first(where: { $0.name == topic }) else {
+                return "no command /\(topic)" + (suggestion(for: topic).map { "; did you mean /\($0)?" } ?? "")
+            }
+            return entry.usage + " — " + entry.summary + (entry.details.isEmpty ? "" : "\n" + entry.details)
+        }
+        let width = help.map(\.usage.count).max() ?? 0
+        var lines = help.map { $0.usage.padding(toLength: width + 2) + $0.summary }
+        lines.append("")
+        lines.append("Keys: Enter sends; paste a block, or type \"\"\" to open and close one, or end a line with \\ to continue it.")
+        lines.append("Ctrl-C stops a reply (or clears the line); Ctrl-D on an empty line leaves. //text sends a message starting with /.")
+        return lines.joined(separator: "\n")
+    }
+
+    /// Tab completion candidates for the word under the cursor.
+    public static func completions(line: String, cursor: Int) -> [String] {
+        let before = String(line.prefix(cursor))
+        guard before.hasPrefix("/") else { return [] }
+        let words = before.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
+        if words.count == 1 {
+            return help.map { "/" + $0.name }.filter { $0.hasPrefix(before.lowercased()) }
+        }
+        let name = String(words[0].dropFirst()).lowercased()
+        let current = words.last!.lowercased()
+        if name == "set", words.count == 3 { return ["on", "off"].filter { $0.hasPrefix(current) } }
+        guard words.count == 2, let entry = help.first(where: { $0.name == name }) else { return [] }
+        if name == "help" { return help.map(\.name).filter { $0.hasPrefix(current) } }
+        return entry.completions.filter { $0.lowercased().hasPrefix(current) }
+    }
+}
+
+func editDistance(_ a: String, _ b: String) -> Int {
+    let a = Array(a), b = Array(b)
+    guard !a.isEmpty else { return b.count }
+    guard !b.isEmpty else { return a.count }
+    var previous = Array(0...b.count)
+    for i in 1...a.count {
+        var current = [i] + Array(repeating: 0, count: b.count)
+        for j in 1...b.count {
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+        }
+        previous = current
+    }
+    return previous[b.count]
+}
+
+extension String {
+    func trimmingWhitespace() -> String {
+        String(drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed())
+    }
+
+    func padding(toLength length: Int) -> String {
+        count >= length ? self : self + String(repeating: " ", count: length - count)
+    }
+}

@@ -1,0 +1,119 @@
+import GradioClient
+
+/// One exchange: what the user sent, what came back, and under which settings.
+public struct Turn: Sendable, Equatable {
+    public enum Status: String, Sendable {
+        case streaming, complete, interrupted, failed
+    }
+
+    public var user: String
+    public var reply: String
+    public var systemPrompt: String
+    public var modelSize: String
+    /// Seconds since 1970.
+    public var startedAt: Double
+    public var finishedAt: Double?
+    public var status: Status
+    /// The one-line error when `status` is `failed`.
+    public var error: String?
+
+    public init(user: String, reply: String = "", systemPrompt: String, modelSize: String, startedAt: Double,
+                finishedAt: Double? = nil, status: Status = .streaming, error: String? = nil) {
+        self.user = user
+        self.reply = reply
+        self.systemPrompt = systemPrompt
+        self.modelSize = modelSize
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.status = status
+        self.error = error
+    }
+}
+
+/// The conversation as this client keeps it. The Space remembers nothing between requests.
+public struct Transcript: Sendable, Equatable {
+    public var turns: [Turn] = []
+
+    public init(turns: [Turn] = []) {
+        self.turns = turns
+    }
+
+    public var characterCount: Int {
+        turns.reduce(0) { $0 + $1.user.count + $1.reply.count }
+    }
+
+    /// Markdown for `/save`: headings per speaker; replies verbatim.
+    public func markdown(title: String) -> String {
+        var out = "# \(title)\n"
+        var lastSettings: (String, String)?
+        for turn in turns {
+            if lastSettings == nil || lastSettings! != (turn.systemPrompt, turn.modelSize) {
+                out += "\n> System prompt: \(turn.systemPrompt.replacingNewlines(with: " "))  \n> Model: Qwen2.5-\(turn.modelSize)\n"
+                lastSettings = (turn.systemPrompt, turn.modelSize)
+            }
+            out += "\n## You\n\n\(turn.user)\n\n## Qwen\n\n\(turn.reply)\n"
+            switch turn.status {
+            case .complete, .streaming: break
+            case .interrupted: out += "\n*(interrupted)*\n"
+            case .failed: out += "\n*(failed: \(turn.error ?? "error"))*\n"
+            }
+        }
+        return out
+    }
+
+    /// JSON for `/save x.json`, read back by `/load`.
+    public var json: JSONValue {
+        var root = JSONObject()
+        root["format"] = .string("qwen-chat-transcript")
+        root["version"] = .number(1)
+        root["turns"] = .array(turns.map { $0.json })
+        return .object(root)
+    }
+
+    public init(json: JSONValue) throws {
+        guard json["format"]?.stringValue == "qwen-chat-transcript", case .array(let items)? = json["turns"] else {
+            throw TranscriptError("not a qwen-chat transcript (expected the JSON written by /save)")
+        }
+        turns = try items.map(Turn.init(json:))
+    }
+}
+
+public struct TranscriptError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+extension Turn {
+    var json: JSONValue {
+        var object = JSONObject()
+        object["user"] = .string(user)
+        object["reply"] = .string(reply)
+        object["system"] = .string(systemPrompt)
+        object["model"] = .string(modelSize)
+        object["started"] = .number(startedAt)
+        object["finished"] = finishedAt.map { .number($0) } ?? .null
+        object["status"] = .string(status.rawValue)
+        if let error { object["error"] = .string(error) }
+        return .object(object)
+    }
+
+    init(json: JSONValue) throws {
+        guard let user = json["user"]?.stringValue else { throw TranscriptError("a turn without 'user'") }
+        self.init(
+            user: user,
+            reply: json["reply"]?.stringValue ?? "",
+            systemPrompt: json["system"]?.stringValue ?? QwenSpace.defaultSystemPrompt,
+            modelSize: json["model"]?.stringValue ?? QwenSpace.defaultModelSize,
+            startedAt: json["started"]?.doubleValue ?? 0,
+            finishedAt: json["finished"]?.doubleValue,
+            status: json["status"]?.stringValue.flatMap(Status.init(rawValue:)) ?? .complete,
+            error: json["error"]?.stringValue
+        )
+    }
+}
+
+extension String {
+    func replacingNewlines(with replacement: String) -> String {
+        split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).joined(separator: replacement)
+    }
+}

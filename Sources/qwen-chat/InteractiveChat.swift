@@ -1,0 +1,257 @@
+import ChatCore
+import Dispatch
+import Foundation
+import GradioClient
+import LineEditor
+import Synchronization
+import TerminalRendering
+
+/// The interactive session: the line editor on the main thread, each request on a task, and
+/// a frame tick that draws the streaming reply and watches for Ctrl-C.
+final class InteractiveChat {
+    private let service: ChatService
+    private let editor: LineEditor
+    private var controller: ChatController
+    private let sessions: SessionFile?
+    private let environment: [String: String]
+    private let color: Bool
+    private let out = FileDescriptorOutput.standardOutput
+    private var live: LiveReply?
+
+    init(service: ChatService, settings: ChatSettings, color: Bool, environment: [String: String]) {
+        self.service = service
+        self.environment = environment
+        self.color = color
+        controller = ChatController(settings: settings)
+        let history = HistoryStore.fromEnvironment(environment)
+        editor = LineEditor(programName: "qwen-chat", history: history)
+        editor.continuationPrompt = "… "
+        editor.completer = { line, cursor in SlashCommand.completions(line: line, cursor: cursor) }
+        sessions = SessionFile.defaultDirectory(environment: environment).map { SessionFile(directory: $0) }
+    }
+
+    /// Runs until `/quit` or Ctrl-D and returns the exit code.
+    func run() -> Int32 {
+        if let warning = editor.takeHistoryWarning() { showError(warning.message) }
+        show("qwen-chat \(ChatOptions.version) · Qwen2.5-\(controller.settings.modelSize) at \(URLParts.redacting(service.client.root)) · /help for commands, Ctrl-D to leave")
+        defer {
+            sessions?.close()
+            editor.restoreTerminal()
+            TerminalControl.restoreAll()
+        }
+        while controller.state != .exiting {
+            if InterruptFlag.sigterm.load(ordering: .relaxed) { break }
+            editor.prompt = promptText()
+            let input: ChatController.Input
+            switch editor.readLine() {
+            case .line(let text):
+                editor.addHistory(text)
+                input = .line(text)
+            case .interrupted:
+                input = .interrupt
+            case .endOfFile:
+                input = .endOfInput
+            }
+            perform(controller.handle(input, now: Self.now()))
+            if case .streaming = controller.state { streamReply() }
+        }
+        return InterruptFlag.sigterm.load(ordering: .relaxed) ? 143 : 0
+    }
+
+    private func promptText() -> String {
+        let label = "\(controller.settings.modelSize)›"
+        return color ? "\u{1B}[1;36m\(label)\u{1B}[0m " : label + " "
+    }
+
+    // MARK: - Streaming
+
+    /// Runs the request started by the last `.send` until it ends, drawing frames and turning
+    /// Ctrl-C into a cancel.
+    private func streamReply() {
+        guard case .streaming(let index) = controller.state else { return }
+        let turn = controller.transcript.turns[index]
+        let inbox = Mutex<[ChatController.Input]>([])
+        let done = DispatchSemaphore(value: 0)
+        let service = self.service
+        let task = Task.detached {
+            let error = await service.run(userTurn: turn.user, systemPrompt: turn.systemPrompt, modelSize: turn.modelSize) { input in
+                inbox.withLock { $0.append(input) }
+            }
+            inbox.withLock { $0.append(.replyFinished(error)) }
+            done.signal()
+        }
+        live = LiveReply(options: RenderOptions(color: color, markdown: controller.settings.markdown && color, width: TerminalControl.width()))
+        live?.status("waiting for the Space…")
+        TerminalControl.suppressEcho()
+        let interruptsBefore = InterruptFlag.sigint.load(ordering: .relaxed)
+        var cancelRequested = false
+        while case .streaming = controller.state {
+            _ = done.wait(timeout: .now() + .milliseconds(16))
+            let interrupted = InterruptFlag.sigint.load(ordering: .relaxed) != interruptsBefore || InterruptFlag.sigterm.load(ordering: .relaxed)
+            if interrupted, !cancelRequested {
+                cancelRequested = true
+                perform(controller.handle(.interrupt, now: Self.now()))
+                task.cancel()
+            }
+            let inputs = inbox.withLock { inputs in
+                defer { inputs.removeAll(keepingCapacity: true) }
+                return inputs
+            }
+            for input in inputs { perform(controller.handle(input, now: Self.now())) }
+            sessions?.flushIfDue(now: Self.now())
+            live?.drawFrame()
+        }
+        TerminalControl.restoreInput()
+        for note in service.takeNotes() { show(note) }
+        if let warning = sessions?.takeWarning() { showError(warning) }
+    }
+
+    // MARK: - Actions
+
+    private func perform(_ actions: [ChatController.Action]) {
+        for action in actions { perform(action) }
+    }
+
+    private func perform(_ action: ChatController.Action) {
+        switch action {
+        case .show(let text): show(text)
+        case .showError(let text): showError(text)
+        case .printTranscript(let transcript): printTranscript(transcript)
+        case .setStatus(let text): live?.status(text)
+        case .render(let update): live?.update(update)
+        case .send: break // streamReply() starts it once the actions are done
+        case .cancelReply: break // the frame loop cancels the task
+        case .endReply:
+            live?.drawFrame()
+            live?.finish()
+            live = nil
+        case .journal(let entry): sessions?.record(entry, now: Self.now())
+        case .startNewJournal: sessions?.startNew()
+        case .save(let path, let transcript): save(transcript, to: path)
+        case .load(let path): load(path)
+        case .listSessions: listSessions()
+        case .copyToClipboard(let text):
+            guard out.isTerminal else { return showError("/copy needs a terminal on standard output") }
+            out.write(TerminalControl.copyToClipboard(text))
+            show("copied the last reply (\(text.count) characters) to the clipboard via the terminal (OSC 52)")
+        case .openEditor:
+            let text = TerminalControl.editMessage(environment: environment)
+            perform(controller.handle(.editorText(text), now: Self.now()))
+        case .inputHistory(let change): changeInputHistory(change)
+        case .showInfo(let settings, let turns, let characters): showInfo(settings, turns: turns, characters: characters)
+        case .settingsChanged: break
+        case .exit: break
+        }
+    }
+
+    private func show(_ text: String) {
+        out.write((color ? "\u{1B}[2m" + text + "\u{1B}[0m" : text) + "\n")
+    }
+
+    private func showError(_ text: String) {
+        out.write((color ? "\u{1B}[31merror:\u{1B}[0m " : "error: ") + text + "\n")
+    }
+
+    /// Model text and pasted text are untrusted: everything goes through the renderer's sanitizer.
+    private func printTranscript(_ transcript: Transcript) {
+        let width = TerminalControl.width()
+        for turn in transcript.turns {
+            var user = StreamRenderer(options: RenderOptions(color: color, markdown: false, width: width))
+            out.write(color ? "\u{1B}[1;36myou›\u{1B}[0m\n" : "you›\n")
+            user.append(turn.user)
+            out.write(user.finish())
+            out.write(color ? "\u{1B}[1;35mqwen \(turn.modelSize)›\u{1B}[0m\n" : "qwen \(turn.modelSize)›\n")
+            var reply = StreamRenderer(options: RenderOptions(color: color, markdown: controller.settings.markdown && color, width: width))
+            reply.append(turn.reply)
+            out.write(reply.finish())
+            switch turn.status {
+            case .interrupted: show("(interrupted)")
+            case .failed: show("(failed: \(turn.error ?? "error"))")
+            case .complete, .streaming: break
+            }
+        }
+    }
+
+    private func save(_ transcript: Transcript, to path: String?) {
+        let target = path.map(expandHome) ?? "qwen-chat-\(SessionFile.timestamp()).md"
+        let contents = target.lowercased().hasSuffix(".json")
+            ? transcript.json.jsonText + "\n"
+            : transcript.markdown(title: "qwen-chat session, \(SessionFile.timestamp())")
+        if FileManager.default.createFile(atPath: target, contents: Data(contents.utf8), attributes: [.posixPermissions: 0o600]) {
+            show("saved \(transcript.turns.count) turn\(transcript.turns.count == 1 ? "" : "s") to \(target)")
+        } else {
+            showError("could not write \(target): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    private func load(_ path: String) {
+        let target = expandHome(path)
+        guard let contents = try? String(contentsOfFile: target, encoding: .utf8) else {
+            return showError("cannot read \(target)")
+        }
+        do {
+            let loaded: (Transcript, String?)
+            if target.lowercased().hasSuffix(".json") {
+                loaded = (try Transcript(json: JSONValue.parse(contents)), nil)
+            } else {
+                loaded = try SessionJournal.transcript(from: contents)
+            }
+            perform(controller.handle(.loaded(loaded.0, warning: loaded.1), now: Self.now()))
+        } catch {
+            showError("cannot load \(target): \(error)")
+        }
+    }
+
+    private func listSessions() {
+        guard let directory = sessions?.directory else { return showError("no session directory (HOME is not set)") }
+        let found = SessionFile.list(directory: directory)
+        guard !found.isEmpty else { return show("no saved sessions in \(directory)") }
+        for entry in found {
+            var first = entry.firstMessage.replacingOccurrences(of: "\n", with: " ")
+            if first.count > 50 { first = String(first.prefix(50)) + "…" }
+            var sanitizer = ControlSanitizer()
+            let line = "\(entry.path)  \(entry.turns) turn\(entry.turns == 1 ? "" : "s")  \(sanitizer.sanitize(first))\(sanitizer.finish())"
+            out.write(line + "\n")
+        }
+        show("load one with /load <file>")
+    }
+
+    private func changeInputHistory(_ change: SlashCommand.HistoryAction) {
+        guard let history = editor.history else { return showError("input history is not available (HOME is not set)") }
+        switch change {
+        case .enable:
+            history.isEnabled = true
+            show("input history on (\(history.path))")
+        case .disable:
+            history.isEnabled = false
+            show("input history off: new lines are not recorded")
+        case .clear:
+            if let warning = editor.clearHistory() { showError(warning.message) } else { show("input history cleared") }
+        case .showTranscript:
+            break
+        }
+    }
+
+    private func showInfo(_ settings: ChatSettings, turns: Int, characters: Int) {
+        let connection = service.currentConnection
+        var lines = ["endpoint: \(URLParts.redacting(service.client.root))"]
+        if let connection {
+            lines.append("gradio: \(connection.config.version ?? "unknown version") (\(connection.config.protocolName)), \(QwenSpace.apiName) = fn_index \(connection.endpoint.fnIndex)")
+        } else {
+            lines.append("gradio: not connected yet")
+        }
+        lines.append("model: Qwen2.5-\(settings.modelSize)")
+        lines.append("system prompt: \(settings.systemPrompt)")
+        lines.append("transcript: \(turns) turn\(turns == 1 ? "" : "s"), \(characters) characters")
+        if let path = sessions?.path { lines.append("session file: \(path)") }
+        if let history = editor.history { lines.append("input history: \(history.isEnabled ? history.path : "off")") }
+        show(lines.joined(separator: "\n"))
+    }
+
+    private func expandHome(_ path: String) -> String {
+        guard path.hasPrefix("~/"), let home = environment["HOME"] else { return path }
+        return home + path.dropFirst(1)
+    }
+
+    static func now() -> Double { Date().timeIntervalSince1970 }
+}

@@ -1,0 +1,92 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+/// The few terminal effects the shell needs: width, echo while a reply streams, the clipboard,
+/// the editor, and restoring the terminal on every exit path.
+enum TerminalControl {
+    /// Columns of the terminal on `fd`, or 80 when it cannot be read.
+    static func width(fd: Int32 = 1) -> Int {
+        var size = winsize()
+        if ioctl(fd, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
+        return 80
+    }
+
+    /// The terminal modes at start-up, restored on exit (also from the SIGTERM handler).
+    nonisolated(unsafe) static var startupModes: termios?
+
+    static func saveStartupModes() {
+        var modes = termios()
+        if isatty(0) == 1, tcgetattr(0, &modes) == 0 { startupModes = modes }
+    }
+
+    /// Keystrokes typed while a reply streams would echo into the rendered text; switch echo
+    /// and line buffering off (signals stay on, so Ctrl-C still arrives) until `restoreInput`.
+    static func suppressEcho() {
+        guard isatty(0) == 1 else { return }
+        var modes = termios()
+        guard tcgetattr(0, &modes) == 0 else { return }
+        modes.c_lflag &= ~tcflag_t(ECHO | ICANON)
+        modes.c_lflag |= tcflag_t(ISIG)
+        tcsetattr(0, TCSANOW, &modes)
+    }
+
+    /// Puts back the start-up modes and drops keys typed during the reply.
+    static func restoreInput() {
+        guard isatty(0) == 1, var modes = startupModes else { return }
+        tcsetattr(0, TCSAFLUSH, &modes)
+    }
+
+    /// Attributes reset, cursor visible, bracketed paste off, synchronized output off, modes back.
+    /// Async-signal-safe: only write(2) and tcsetattr(3).
+    static func restoreAll() {
+        let reset: StaticString = "\u{1B}[0m\u{1B}[?25h\u{1B}[?2004l\u{1B}[?2026l"
+        if isatty(1) == 1 { _ = write(1, reset.utf8Start, reset.utf8CodeUnitCount) }
+        if var modes = startupModes { tcsetattr(0, TCSANOW, &modes) }
+    }
+
+    /// OSC 52: asks the terminal to put `text` on the clipboard. Only on the user's request.
+    static func copyToClipboard(_ text: String) -> String {
+        "\u{1B}]52;c;" + Data(text.utf8).base64EncodedString() + "\u{07}"
+    }
+
+    /// Runs `$VISUAL`/`$EDITOR` (default `vi`) on a temporary file and returns what was saved.
+    static func editMessage(environment: [String: String]) -> String? {
+        let editor = [environment["VISUAL"], environment["EDITOR"]].compactMap { $0 }.first { !$0.isEmpty } ?? "vi"
+        let directory = FileManager.default.temporaryDirectory.path
+        let path = directory + "/qwen-chat-message-\(getpid()).md"
+        guard FileManager.default.createFile(atPath: path, contents: Data(), attributes: [.posixPermissions: 0o600]) else { return nil }
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        // The editor command may carry arguments (EDITOR="code --wait"); the path is passed as $1.
+        process.arguments = ["-c", editor + " \"$1\"", "qwen-chat-editor", path]
+        restoreInput()
+        do {
+            try process.run()
+            process.waitUntilExit()
+        } catch {
+            return nil
+        }
+        guard process.terminationStatus == 0 else { return nil }
+        return try? String(contentsOfFile: path, encoding: .utf8)
+    }
+}
+
+/// A SIGWINCH flag for the frame loop.
+enum WindowSizeFlag {
+    nonisolated(unsafe) static var changed: sig_atomic_t = 0
+
+    static func install() {
+        signal(SIGWINCH) { _ in WindowSizeFlag.changed = 1 }
+    }
+
+    static func take() -> Bool {
+        guard changed != 0 else { return false }
+        changed = 0
+        return true
+    }
+}
