@@ -41,6 +41,19 @@ INJECT_REPLY = (
     "DEL:\x7f "
     "Normal end."
 )
+# A Markdown reply with a fenced code block, CJK text and injection attempts, for the end-to-end
+# rendering check: title change, screen clear and clipboard write must all be neutralised.
+MARKDOWN_REPLY = (
+    "# Quick sort 快速排序\n"
+    "Here is **bold** and `inline code`:\n"
+    "```python\n"
+    "def f(x):\n"
+    "    return x * 2  # 二倍\n"
+    "```\n"
+    "- item one\n"
+    "- item two\n"
+    "Sneaky:\x1b]0;pwned\x07 clear:\x1b[2J copy:\x1b]52;c;cHduZWQ=\x07 done."
+)
 LONG_FILLER = "The quick brown fox jumps over the lazy dog. "
 
 
@@ -92,6 +105,8 @@ def stream(query, system, radio):
         text = INDENT_REPLY
     elif "TRIGGER_LEADING_BLANK" in query:
         text = LEADING_BLANK_REPLY
+    elif "TRIGGER_MARKDOWN" in query:
+        text = MARKDOWN_REPLY
     elif "TRIGGER_INJECT" in query:
         text = INJECT_REPLY
     elif "TRIGGER_LONG" in query:

@@ -34,10 +34,11 @@ enum TerminalControl {
         tcsetattr(0, TCSANOW, &modes)
     }
 
-    /// Puts back the start-up modes and drops keys typed during the reply.
+    /// Puts back the start-up modes. Keys typed during the reply stay queued and appear at the
+    /// next prompt, as type-ahead does in a shell.
     static func restoreInput() {
         guard isatty(0) == 1, var modes = startupModes else { return }
-        tcsetattr(0, TCSAFLUSH, &modes)
+        tcsetattr(0, TCSADRAIN, &modes)
     }
 
     /// Attributes reset, cursor visible, bracketed paste off, synchronized output off, modes back.

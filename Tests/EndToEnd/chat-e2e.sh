@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# End-to-end: drives the real qwen-chat binary in tmux against the replica Space and checks what a
+# user sees. Needs: QWEN_CHAT_BINARY, QWEN_CHAT_TEST_REPLICA_URL, QWEN_CHAT_TEST_REPLICA_LOG
+# (scripts/test sets them), tmux, and python3 for reading JSON.
+set -u
+BIN=${QWEN_CHAT_BINARY:?set QWEN_CHAT_BINARY}
+URL=${QWEN_CHAT_TEST_REPLICA_URL:?set QWEN_CHAT_TEST_REPLICA_URL}
+LOG=${QWEN_CHAT_TEST_REPLICA_LOG:?set QWEN_CHAT_TEST_REPLICA_LOG}
+command -v tmux >/dev/null || { echo "tmux not installed" >&2; exit 2; }
+
+SOCK="qc-e2e-$$"
+HOME_DIR=$(mktemp -d /tmp/qc-e2e-XXXXXX)
+T="tmux -L $SOCK"
+PASSES=0 FAILS=0
+cleanup() { $T kill-server 2>/dev/null; rm -rf "$HOME_DIR"; }
+trap cleanup EXIT
+
+pass() { PASSES=$((PASSES + 1)); echo "ok   - $1"; }
+fail() { FAILS=$((FAILS + 1)); echo "FAIL - $1"; echo "----- pane -----"; pane | grep -v '^$' | tail -20; echo "----------------"; }
+pane() { $T capture-pane -t qc -p -J; }
+keys() { $T send-keys -t qc "$@"; sleep 0.3; }
+wait_for() { # REGEX [seconds]
+    local i
+    for i in $(seq 1 $(( ${2:-5} * 10 ))); do
+        pane | grep -qE -- "$1" && return 0
+        sleep 0.1
+    done
+    return 1
+}
+check() { if wait_for "$2" "${3:-5}"; then pass "$1"; else fail "$1 (wanted /$2/)"; fi; }
+last_request() { tail -n 1 "$LOG" | python3 -c "import json,sys; r=json.load(sys.stdin); print(json.dumps(r['$1'], ensure_ascii=False))"; }
+
+# A shell in tmux runs the chat; after it exits the shell reports the exit code and tty modes.
+start_chat() {
+    $T kill-server 2>/dev/null; sleep 0.2
+    $T new-session -d -s qc -x 100 -y 40 "env -u NO_COLOR HOME='$HOME_DIR' XDG_STATE_HOME='$HOME_DIR/state' XDG_DATA_HOME='$HOME_DIR/data' TERM=xterm-256color LANG=C.UTF-8 bash --norc --noprofile"
+    $T set-option -t qc -g set-clipboard on 2>/dev/null
+    keys "clear; '$BIN' --url '$URL'; echo EXITED rc=\$?; stty -a | tr ' ;' '\n\n' | grep -xE -- '-?(isig|icanon|echo)' | tr '\n' ' '; echo" Enter
+    wait_for 'Ctrl-D to leave' 10 || { fail "chat did not start"; exit 1; }
+}
+
+# --- run 1 -----------------------------------------------------------------------------------
+start_chat
+title_before=$($T display -t qc -p '#{pane_title}')
+
+keys "first run line 你好" Enter
+check "reply to a CJK message streams in" 'you said «first run line 你好»'
+
+keys "/system Answer like a pirate 🏴‍☠️." Enter
+check "/system confirms" 'system prompt set'
+keys "ahoy there" Enter
+check "reply uses the new system prompt" 'System: Answer like a pirate'
+sys=$(last_request system); hist=$(last_request history); q=$(last_request query)
+[ "$sys" = '"Answer like a pirate 🏴‍☠️."' ] && pass "replica received exactly the system prompt" || fail "replica system prompt: $sys"
+[ "$hist" = '[]' ] && pass "replica received an empty history (only the latest turn)" || fail "replica history: $hist"
+[ "$q" = '"ahoy there"' ] && pass "replica received only the latest user turn" || fail "replica query: $q"
+
+printf 'line one\nline two\nline three' > "$HOME_DIR/paste.txt"
+$T load-buffer -b p "$HOME_DIR/paste.txt"
+$T paste-buffer -p -b p -t qc; sleep 0.4
+keys Enter
+check "pasted three-line block is sent as one turn" 'you said «line one' 
+q=$(last_request query)
+[ "$q" = '"line one\nline two\nline three"' ] && pass "replica received the pasted block as one message" || fail "pasted query: $q"
+
+keys "TRIGGER_SLOW please" Enter
+check "slow reply starts" 'slow3' 10
+keys C-c
+check "Ctrl-C mid-reply marks the reply interrupted" '\(interrupted; the partial reply is kept\)'
+check "prompt is back after Ctrl-C" '^72B› $'
+keys "/history" Enter
+check "/history shows the partial reply" 'slow2 slow3'
+journal=$(ls "$HOME_DIR"/data/qwen-chat/sessions/*.jsonl 2>/dev/null | head -n 1)
+if [ -n "$journal" ] && grep -q '"status":"interrupted","text":"slow0 slow1 slow2' "$journal"; then
+    pass "session file keeps the partial reply, marked interrupted"
+else
+    fail "session file lacks the interrupted partial reply ($journal)"
+fi
+perms=$(stat -c %a "$journal" 2>/dev/null); [ "$perms" = 600 ] && pass "session file is 0600" || fail "session file mode $perms"
+
+keys "TRIGGER_MARKDOWN" Enter
+check "markdown reply: code block text exact" '^    return x \* 2  # 二倍$'
+check "markdown reply: heading with CJK" '^# Quick sort 快速排序$'
+check "injection shown visibly, not executed" 'Sneaky:␛\]0;pwned␇ clear:␛\[2J copy:␛\]52;c;cHduZWQ=␇ done\.'
+pane | grep -q 'first run line 你好' && pass "screen was not cleared by the reply" || fail "screen was cleared"
+title_after=$($T display -t qc -p '#{pane_title}')
+[ "$title_after" = "$title_before" ] && pass "pane title unchanged ($title_after)" || fail "pane title changed: '$title_before' -> '$title_after'"
+buffers=$($T list-buffers -F '#{buffer_name}:#{buffer_sample}' 2>/dev/null | grep -v '^p:' | grep -c . )
+[ "$buffers" = 0 ] && pass "nothing written to the clipboard" || fail "clipboard buffers: $($T list-buffers)"
+
+keys C-d
+check "Ctrl-D exits with status 0" 'EXITED rc=0'
+check "terminal modes restored (isig icanon echo)" '^isig icanon echo $'
+[ "$($T display -t qc -p '#{cursor_flag}')" = 1 ] && pass "cursor visible after exit" || fail "cursor hidden after exit"
+
+# --- run 2: history survives a restart -------------------------------------------------------
+start_chat
+keys Up
+check "Up recalls the previous run's last line" '^72B› TRIGGER_MARKDOWN$'
+keys C-u "/quit" Enter
+check "/quit exits with status 0" 'EXITED rc=0'
+hist_perms=$(stat -c %a "$HOME_DIR/state/qwen-chat/history" 2>/dev/null)
+[ "$hist_perms" = 600 ] && pass "history file is 0600" || fail "history file mode $hist_perms"
+
+echo "chat-e2e: $PASSES passed, $FAILS failed"
+[ "$FAILS" -eq 0 ]
