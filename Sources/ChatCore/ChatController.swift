@@ -235,7 +235,8 @@ public struct ChatController: Sendable {
         }
     }
 
-    static func stats(for turn: Turn) -> String {
+    /// "(2.1 s, 640 characters, 305 characters/s)" for `--stats` and `/set stats on`.
+    public static func stats(for turn: Turn) -> String {
         let elapsed = max((turn.finishedAt ?? turn.startedAt) - turn.startedAt, 0.001)
         let rate = Double(turn.reply.count) / elapsed
         return "(\(formatSeconds(elapsed)), \(turn.reply.count) characters, \(Int(rate.rounded())) characters/s)"

@@ -9,8 +9,9 @@ struct ChatOptions: ParsableCommand {
         commandName: "qwen-chat",
         abstract: "Chat with the Qwen 2.5 models of the Hugging Face Space Qwen/Qwen2.5 from a terminal.",
         discussion: """
-        With prompt words, or with text on standard input, sends one turn and streams the reply to \
-        standard output. Environment: QWEN_CHAT_URL (like --url), HF_TOKEN (like --token), \
+        With no message and a terminal on standard input, starts the interactive chat (/help lists \
+        its commands). With prompt words, or with text on standard input, sends one turn and \
+        streams the reply to standard output. Environment: QWEN_CHAT_URL (like --url), HF_TOKEN (like --token), \
         HTTPS_PROXY / HTTP_PROXY / NO_PROXY (like --proxy).
         Exit codes: 0 ok, 1 upstream or network error, 2 usage error, 130 interrupted.
         """,

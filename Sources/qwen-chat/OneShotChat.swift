@@ -14,6 +14,8 @@ struct OneShotChat: Sendable {
     let raw: Bool
     /// On a terminal: the reply is drawn in place by the main thread's frame loop.
     let live: LiveReply?
+    /// Print elapsed time and characters per second to standard error at the end.
+    var stats = false
     let stdout = FileDescriptorOutput.standardOutput
     let stderr = FileDescriptorOutput.standardError
 
@@ -23,6 +25,7 @@ struct OneShotChat: Sendable {
         var writer = StableTextWriter()
         var wroteText = false
         var lastQueueNote = ""
+        let started = ContinuousClock.now
         var sanitizer = ControlSanitizer()
         func filter(_ text: String) -> String { raw ? text : sanitizer.sanitize(text) }
         func endFilter() -> String { raw ? "" : sanitizer.finish() }
@@ -42,7 +45,8 @@ struct OneShotChat: Sendable {
                         live.status(QueueStatus(position: position, queueSize: size, eta: eta).description)
                     } else {
                         let line = QueueStatus(position: position, queueSize: size, eta: eta).description
-                        if line != lastQueueNote { note(line) }
+                        // Only worth a line when others are ahead; each change once.
+                        if position > 1, line != lastQueueNote { note(line) }
                         lastQueueNote = line
                     }
                 case .started:
@@ -70,6 +74,11 @@ struct OneShotChat: Sendable {
                 if writer.conflicts > 0 {
                     note("the Space rewrote text that was already printed; the output above may differ from its final reply (use --json for exact revisions)")
                 }
+            }
+            if stats {
+                let seconds = Double(started.duration(to: .now).components.attoseconds) / 1e18 + Double(started.duration(to: .now).components.seconds)
+                let turn = Turn(user: userTurn, reply: tracker.text, systemPrompt: systemPrompt, modelSize: modelSize, startedAt: 0, finishedAt: seconds)
+                note(ChatController.stats(for: turn))
             }
             return 0
         } catch let error as GradioError {

@@ -85,7 +85,8 @@ let chat = OneShotChat(
     modelSize: options.model,
     json: options.json,
     raw: options.raw,
-    live: live
+    live: live,
+    stats: options.stats
 )
 
 let result = Mutex<Int32?>(nil)
