@@ -6,7 +6,9 @@
 /// the common indentation of the lines after the first (while all of them are indented), and
 /// trailing blank lines. So the writer always holds back trailing whitespace, and once the
 /// Space has revised earlier text it holds back everything after the first line until the end,
-/// because the common indentation may change again. Everything else streams as it arrives.
+/// because the common indentation may change again (everything, first line included, when the
+/// reply began with whitespace: its first line then came from a later raw line, which the
+/// common indentation covers too). Everything else streams as it arrives.
 ///
 /// A revision can still change text already written when the Space strips an indentation it
 /// never showed (a whole indented line arriving in one token); `conflicts` counts those so the
@@ -19,6 +21,10 @@ public struct StableTextWriter: Sendable {
     public private(set) var writtenCount = 0
     public private(set) var conflicts = 0
     private var sawRevision = false
+    /// Set once the text has started with whitespace. cleandoc strips the first raw line's
+    /// leading whitespace, so such a text begins on a later raw line: its first line is then
+    /// under the common indentation too, and a revision makes nothing safe before the end.
+    private var startedWithWhitespace = false
     /// False after a revision changed bytes already written: nothing more can be exact.
     private var writtenIsPrefix = true
 
@@ -32,6 +38,9 @@ public struct StableTextWriter: Sendable {
         case .revised(let full):
             sawRevision = true
             replaceText(with: full)
+        }
+        if let first = text.utf8.first, first == 0x20 || first == 0x09 || first == 0x0A || first == 0x0D {
+            startedWithWhitespace = true
         }
         return release(upTo: stableLength())
     }
@@ -74,7 +83,10 @@ public struct StableTextWriter: Sendable {
             index = before
             end -= 1
         }
-        if sawRevision {
+        if sawRevision, startedWithWhitespace {
+            // Leading blank lines were stripped: even the first line may gain indentation back.
+            end = 0
+        } else if sawRevision {
             // Only the first line is safe now; finding its end stops at the first newline.
             var firstLineEnd = 0
             for byte in utf8 {

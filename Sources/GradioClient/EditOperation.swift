@@ -67,8 +67,9 @@ extension JSONValue {
     /// referenced and an `append` costs the length of the appended text, not of the whole value.
     /// One deliberate leniency: Gradio's differ emits `delete` ops for a shrinking list in
     /// ascending index order, which its own clients cannot apply when a list loses two or more
-    /// items; here a `delete` one past the end of a list removes its last item, which yields
-    /// the value the server meant.
+    /// items; here a `delete` at or past the end of a non-empty list removes its last item,
+    /// which yields the value the server meant however many items go (with three or more, the
+    /// later ascending indices land more than one past the end).
     public mutating func apply(_ operations: [EditOperation]) throws {
         for operation in operations { try apply(operation) }
     }
@@ -102,7 +103,7 @@ extension JSONValue {
                 case .delete:
                     if elements.indices.contains(i) {
                         elements.remove(at: i)
-                    } else if i == elements.count, !elements.isEmpty {
+                    } else if i >= elements.count, !elements.isEmpty {
                         elements.removeLast()
                     } else {
                         throw EditError("delete index \(i) out of range")

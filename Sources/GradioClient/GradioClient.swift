@@ -63,7 +63,11 @@ public struct GradioClient: Sendable {
             }
             reason = "the app's config has no endpoint '\(apiName)'"
         } else {
-            if let error = Self.classify(head, body, context: "reading the app's config") { throw error }
+            // A plain 404 (not a web page) is an app without /config: use the fallback.
+            if let error = Self.classify(head, body, context: "reading the app's config"),
+               !(head.status == 404 && error.code == .badResponse) {
+                throw error
+            }
             reason = "could not read the app's config (HTTP \(head.status))"
         }
         guard let fallback else {
