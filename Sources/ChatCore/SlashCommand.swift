@@ -143,7 +143,7 @@ public enum SlashCommand: Sendable, Equatable {
         let names = help.map(\.name)
         if let byPrefix = names.first(where: { $0.hasPrefix(name) && !name.isEmpty }) { return byPrefix }
         let scored = names.map { ($0, editDistance(name, $0)) }.min { $0.1 < $1.1 }
-        guard let (best, distance) = scored, distance <= max(1, best.count / 3) else { return nil }
+        guard let (best, distance) = scored, distance <= max(2, best.count / 3) else { return nil }
         return best
     }
 
