@@ -17,3 +17,8 @@ public struct QueueStatus: Sendable, Equatable, CustomStringConvertible {
         return line
     }
 }
+
+/// "busy, retrying in 4 s (attempt 1 of 3): the Space's queue is full; try again later"
+public func retryStatus(attempt: Int, of total: Int, delay: Double, reason: String) -> String {
+    "busy, retrying in \(Int(delay.rounded(.up))) s (attempt \(attempt) of \(total)): \(reason)"
+}

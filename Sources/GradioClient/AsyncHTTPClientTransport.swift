@@ -18,6 +18,9 @@ public final class AsyncHTTPClientTransport: HTTPTransport {
             read: .nanoseconds(Int64(idleTimeout.components.seconds) * 1_000_000_000 + idleTimeout.components.attoseconds / 1_000_000_000)
         )
         configuration.decompression = .enabled(limit: .none)
+        // A refused connection is an answer: report it now instead of retrying until the
+        // connect timeout.
+        configuration.connectionPool.retryConnectionEstablishment = false
         if let proxy {
             configuration.proxy = .server(
                 host: proxy.host,

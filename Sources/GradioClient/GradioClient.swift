@@ -48,7 +48,26 @@ public struct GradioClient: Sendable {
     /// `fallback` is used and `fallbackReason` says why, so the caller can say so once.
     /// - Throws: `GradioError` — unreachable, space down, unsupported version, or endpoint
     ///   not found when there is no fallback.
-    public func connect(apiName: String, fallback: GradioEndpoint?) async throws -> GradioConnection {
+    /// - Parameter retry: how often to wait and try again while the Space is busy or asleep;
+    ///   `onRetry` hears about each wait.
+    public func connect(
+        apiName: String,
+        fallback: GradioEndpoint?,
+        retry: RetryPolicy = .none,
+        onRetry: (JobEvent) -> Void = { _ in }
+    ) async throws -> GradioConnection {
+        var attempt = 0
+        while true {
+            do {
+                return try await connectOnce(apiName: apiName, fallback: fallback)
+            } catch let error as GradioError where error.isTransient && attempt < retry.maxRetries {
+                attempt += 1
+                try await retry.wait(attempt: attempt, reason: error, notify: onRetry)
+            }
+        }
+    }
+
+    private func connectOnce(apiName: String, fallback: GradioEndpoint?) async throws -> GradioConnection {
         let request = HTTPRequest(method: "GET", url: root + "/config", headers: headers + [("Accept", "application/json")])
         let (head, body) = try await perform(request)
         var reason: String?
@@ -87,15 +106,39 @@ public struct GradioClient: Sendable {
         _ connection: GradioConnection,
         data: [JSONValue],
         sessionHash: String,
+        retry: RetryPolicy = .none,
         onEvent: (JobEvent, _ outputs: [JSONValue]) throws -> Void
     ) async throws {
-        let eventID = try await join(connection, data: data, sessionHash: sessionHash)
-        try onEvent(.joined(eventID: eventID), [])
-        do {
-            try await follow(connection, eventID: eventID, sessionHash: sessionHash, onEvent: onEvent)
-        } catch let error where Self.isCancellation(error) {
-            await cancel(connection, eventID: eventID, sessionHash: sessionHash)
-            throw GradioError(.cancelled, "cancelled")
+        var attempt = 0
+        var rejoined = false
+        var hash = sessionHash
+        while true {
+            var produced = false
+            do {
+                let eventID = try await join(connection, data: data, sessionHash: hash)
+                try onEvent(.joined(eventID: eventID), [])
+                do {
+                    try await follow(connection, eventID: eventID, sessionHash: hash) { event, outputs in
+                        if case .generating = event { produced = true }
+                        try onEvent(event, outputs)
+                    }
+                    return
+                } catch let error where Self.isCancellation(error) {
+                    await cancel(connection, eventID: eventID, sessionHash: hash)
+                    throw GradioError(.cancelled, "cancelled")
+                }
+            } catch let error as GradioError where error.isTransient && !produced && attempt < retry.maxRetries {
+                // Busy or waking up before anything streamed: wait and join again.
+                attempt += 1
+                try await retry.wait(attempt: attempt, reason: error) { try onEvent($0, []) }
+            } catch let error as GradioError where error.code == .sessionNotFound && !produced && !rejoined {
+                // The Space forgot the session (a restart, another replica): join once more.
+                rejoined = true
+                try onEvent(.warning("the Space lost the session; joining again"), [])
+            } catch let error where Self.isCancellation(error) {
+                throw GradioError(.cancelled, "cancelled")
+            }
+            hash = Self.makeSessionHash()
         }
     }
 

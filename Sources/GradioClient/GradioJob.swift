@@ -11,6 +11,8 @@ public enum JobEvent: Sendable, Equatable {
     case progress(JSONValue)
     /// Something odd but survivable, such as a malformed event that was skipped.
     case warning(String)
+    /// The Space is busy or waking up; the client waits `delay` seconds and tries again.
+    case retrying(attempt: Int, delay: Double, reason: String)
     /// Success: the outputs hold the final values.
     case completed
 }

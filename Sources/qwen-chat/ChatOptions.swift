@@ -1,5 +1,6 @@
 import ArgumentParser
 import ChatCore
+import GradioClient
 
 /// The command line. Parsing only: `main.swift` decides what to run.
 struct ChatOptions: ParsableCommand {
@@ -54,12 +55,17 @@ struct ChatOptions: ParsableCommand {
     @Flag(help: "Show elapsed time and characters per second after each reply.")
     var stats = false
 
+    @Option(help: ArgumentHelp("How often to wait and retry while the Space is busy or asleep.", valueName: "n"))
+    var retries: Int = 3
+
     @Option(help: ArgumentHelp("Seconds without any byte from the Space before giving up.", valueName: "seconds"))
     var idleTimeout: Int = 60
 
     enum MarkdownMode: String, ExpressibleByArgument, CaseIterable {
         case auto, always, never
     }
+
+    var retryPolicy: RetryPolicy { RetryPolicy(maxRetries: retries) }
 
     func colorEnabled(environment: [String: String]) -> Bool {
         !noColor && (environment["NO_COLOR"] ?? "").isEmpty && environment["TERM"] != "dumb"
@@ -84,6 +90,7 @@ struct ChatOptions: ParsableCommand {
         if let space, QwenSpace.url(forSpaceID: space) == nil {
             throw ValidationError("'\(space)' is not a Space id of the form Owner/Name")
         }
+        guard (0...20).contains(retries) else { throw ValidationError("--retries must be between 0 and 20") }
         guard idleTimeout > 0 else { throw ValidationError("--idle-timeout must be a positive number of seconds") }
     }
 }

@@ -9,8 +9,11 @@ final class ChatService: Sendable {
     private let connection = Mutex<GradioConnection?>(nil)
     private let notes = Mutex<[String]>([])
 
-    init(client: GradioClient) {
+    let retry: RetryPolicy
+
+    init(client: GradioClient, retry: RetryPolicy) {
         self.client = client
+        self.retry = retry
     }
 
     var currentConnection: GradioConnection? { connection.withLock { $0 } }
@@ -23,9 +26,14 @@ final class ChatService: Sendable {
         }
     }
 
-    func connect() async throws -> GradioConnection {
+    func connect(post: (ChatController.Input) -> Void) async throws -> GradioConnection {
         if let existing = connection.withLock({ $0 }) { return existing }
-        let fresh = try await client.connect(apiName: QwenSpace.apiName, fallback: QwenSpace.fallbackEndpoint)
+        let retry = self.retry
+        let fresh = try await client.connect(apiName: QwenSpace.apiName, fallback: QwenSpace.fallbackEndpoint, retry: retry) { event in
+            if case .retrying(let attempt, let delay, let reason) = event {
+                post(.replyStatus(retryStatus(attempt: attempt, of: retry.maxRetries, delay: delay, reason: reason)))
+            }
+        }
         if let reason = fresh.fallbackReason { notes.withLock { $0.append(reason) } }
         connection.withLock { $0 = fresh }
         return fresh
@@ -36,9 +44,9 @@ final class ChatService: Sendable {
     func run(userTurn: String, systemPrompt: String, modelSize: String, post: (ChatController.Input) -> Void) async -> GradioError? {
         var tracker = ReplyTracker(outputIndex: QwenSpace.chatbotOutputIndex)
         do {
-            let connection = try await connect()
+            let connection = try await connect(post: post)
             let data = QwenSpace.requestData(userTurn: userTurn, systemPrompt: systemPrompt, modelSize: modelSize)
-            try await client.submit(connection, data: data, sessionHash: GradioClient.makeSessionHash()) { event, outputs in
+            try await client.submit(connection, data: data, sessionHash: GradioClient.makeSessionHash(), retry: retry) { event, outputs in
                 switch event {
                 case .queued(let position, let size, let eta):
                     post(.replyStatus(QueueStatus(position: position, queueSize: size, eta: eta).description))
@@ -48,6 +56,8 @@ final class ChatService: Sendable {
                     if let update = tracker.update(outputs: outputs, edits: edits) { post(.replyUpdate(update)) }
                 case .completed:
                     if let update = tracker.finish(outputs: outputs) { post(.replyUpdate(update)) }
+                case .retrying(let attempt, let delay, let reason):
+                    post(.replyStatus(retryStatus(attempt: attempt, of: retry.maxRetries, delay: delay, reason: reason)))
                 case .warning(let message):
                     notes.withLock { $0.append(message) }
                 case .log(_, let message):

@@ -12,6 +12,12 @@ enum InterruptFlag {
     static let sigterm = Atomic<Bool>(false)
 
     static func install() {
+        // A parent may start us with these blocked (some test runners and supervisors do).
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGTERM)
+        sigprocmask(SIG_UNBLOCK, &set, nil)
         signal(SIGINT) { _ in InterruptFlag.sigint.add(1, ordering: .relaxed) }
         signal(SIGTERM) { _ in InterruptFlag.sigterm.store(true, ordering: .relaxed) }
     }

@@ -16,6 +16,7 @@ struct OneShotChat: Sendable {
     let live: LiveReply?
     /// Print elapsed time and characters per second to standard error at the end.
     var stats = false
+    var retry = RetryPolicy.none
     let stdout = FileDescriptorOutput.standardOutput
     let stderr = FileDescriptorOutput.standardError
 
@@ -30,10 +31,12 @@ struct OneShotChat: Sendable {
         func filter(_ text: String) -> String { raw ? text : sanitizer.sanitize(text) }
         func endFilter() -> String { raw ? "" : sanitizer.finish() }
         do {
-            let connection = try await client.connect(apiName: QwenSpace.apiName, fallback: QwenSpace.fallbackEndpoint)
+            let connection = try await client.connect(apiName: QwenSpace.apiName, fallback: QwenSpace.fallbackEndpoint, retry: retry) { event in
+                if case .retrying(let attempt, let delay, let reason) = event { announceRetry(attempt, delay, reason) }
+            }
             if let reason = connection.fallbackReason { note(reason) }
             let data = QwenSpace.requestData(userTurn: userTurn, systemPrompt: systemPrompt, modelSize: modelSize)
-            try await client.submit(connection, data: data, sessionHash: GradioClient.makeSessionHash()) { event, outputs in
+            try await client.submit(connection, data: data, sessionHash: GradioClient.makeSessionHash(), retry: retry) { event, outputs in
                 switch event {
                 case .joined:
                     break
@@ -60,6 +63,8 @@ struct OneShotChat: Sendable {
                     break
                 case .warning(let message):
                     note(message)
+                case .retrying(let attempt, let delay, let reason):
+                    announceRetry(attempt, delay, reason)
                 case .completed:
                     if let update = tracker.finish(outputs: outputs) { deliver(update) }
                 }
@@ -101,6 +106,14 @@ struct OneShotChat: Sendable {
         } catch {
             note("\(error)")
             return 1
+        }
+
+        func announceRetry(_ attempt: Int, _ delay: Double, _ reason: String) {
+            if json {
+                emit(["type": .string("retrying"), "attempt": .number(attempt), "delay": .number(delay), "reason": .string(reason)])
+            }
+            let line = retryStatus(attempt: attempt, of: retry.maxRetries, delay: delay, reason: reason)
+            if let live { live.status(line) } else { note(line) }
         }
 
         func deliver(_ update: TextUpdate) {

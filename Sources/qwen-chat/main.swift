@@ -40,7 +40,10 @@ if !options.prompt.isEmpty {
     userTurn = options.prompt.joined(separator: " ")
 } else if isatty(0) == 0 {
     let data = FileHandle.standardInput.readDataToEndOfFile()
-    userTurn = String(decoding: data, as: UTF8.self)
+    // `echo text | qwen-chat` sends "text", not "text\n".
+    var text = String(decoding: data, as: UTF8.self)
+    while text.last?.isNewline == true { text.removeLast() }
+    userTurn = text
 }
 if let userTurn, userTurn.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
     fail("the message is empty", code: 2)
@@ -70,7 +73,7 @@ guard let userTurn else {
     settings.modelSize = options.model
     settings.showStats = options.stats
     settings.markdown = options.markdownEnabled(stdoutIsTerminal: isatty(1) == 1)
-    let chat = InteractiveChat(service: ChatService(client: client), settings: settings, color: color, environment: environment)
+    let chat = InteractiveChat(service: ChatService(client: client, retry: options.retryPolicy), settings: settings, color: color, environment: environment)
     exit(chat.run())
 }
 
@@ -86,7 +89,8 @@ let chat = OneShotChat(
     json: options.json,
     raw: options.raw,
     live: live,
-    stats: options.stats
+    stats: options.stats,
+    retry: options.retryPolicy
 )
 
 let result = Mutex<Int32?>(nil)

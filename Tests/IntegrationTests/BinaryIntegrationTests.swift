@@ -1,0 +1,219 @@
+import Foundation
+import GradioClient
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The `qwen-chat` executable (QWEN_CHAT_BINARY) against real Gradio 4.44.1 / 5 / 6 servers.
+@Suite(
+    "qwen-chat binary against local Gradio servers",
+    .enabled(if: Server.enabled, "set QWEN_CHAT_TEST_*_URL and QWEN_CHAT_BINARY (scripts/test does) to run"),
+    .timeLimit(.minutes(2))
+)
+struct BinaryIntegrationTests {
+    /// The binary and the server's URL, or nil when the test is skipped.
+    private func setUp(_ server: Server) throws -> (binary: String, url: String)? {
+        guard let url = try server.requireURL(), let binary = try Binary.require() else { return nil }
+        return (binary, url)
+    }
+
+    // 9. Plain one-shot.
+    @Test("qwen-chat --url URL \"hi 你好\" prints exactly the echo", arguments: Server.allCases)
+    func oneShot(server: Server) async throws {
+        guard let (binary, url) = try setUp(server) else { return }
+        let result = try await runBinary(binary, ["--url", url, "hi 你好"])
+        #expect(result.status == 0, "stderr: \(result.stderrText)")
+        let expected = "Echo from qwen2.5-72B: you said «hi 你好». System: You are Qwen, created by Alibaba Cloud. You are a helpful assistant.\n"
+        #expect(result.stdout == bytes(expected), "stdout: \(result.stdoutText.debugDescription)")
+        #expect(result.notes.isEmpty, "stderr: \(result.stderrText)")
+    }
+
+    @Test("--system and --model reach the Space", arguments: Server.allCases)
+    func systemAndModel(server: Server) async throws {
+        guard let (binary, url) = try setUp(server), let log = try server.requireLog() else { return }
+        let tag = uniqueTag()
+        let result = try await runBinary(binary, ["--url", url, "--system", "Be brief.", "--model", "7b", "size", "check", tag])
+        #expect(result.status == 0, "stderr: \(result.stderrText)")
+        #expect(result.stdoutText == Scripted.echo("size check \(tag)", system: "Be brief.", model: "7B") + "\n",
+                "stdout: \(result.stdoutText.debugDescription)")
+        let record = try #require(try await loggedRequest(in: log, containing: tag), "no line for \(tag) in \(log)")
+        #expect(record["query"]?.stringValue == "size check \(tag)")
+        #expect(record["system"]?.stringValue == "Be brief.")
+        #expect(record["model"]?.stringValue == "qwen2.5-7b-instruct")
+        #expect(record["history"] == .array([]))
+    }
+
+    // 10. NDJSON.
+    @Test("--json: deltas and revisions rebuild the done text", arguments: Server.allCases, ["plain", "TRIGGER_INDENT", "TRIGGER_UNICODE"])
+    func jsonEvents(server: Server, kind: String) async throws {
+        guard let (binary, url) = try setUp(server) else { return }
+        let tag = uniqueTag()
+        let query = kind == "plain" ? "json 日本 \(tag)" : "\(kind) \(tag)"
+        let expected = switch kind {
+        case "TRIGGER_INDENT": Scripted.indent
+        case "TRIGGER_UNICODE": Scripted.unicode
+        default: Scripted.echo(query)
+        }
+        let result = try await runBinary(binary, ["--url", url, "--json", query])
+        #expect(result.status == 0, "stderr: \(result.stderrText)")
+        #expect(result.stdout.last == 0x0A, "stdout does not end with a newline")
+        var rebuilt = ""
+        var done: String?
+        var revisions = 0
+        var deltas = 0
+        for line in result.stdout.split(separator: 0x0A, omittingEmptySubsequences: false).dropLast() {
+            let event: JSONValue
+            do { event = try JSONValue.parse(Array(line)) } catch {
+                Issue.record("not JSON: \(String(decoding: line, as: UTF8.self).debugDescription)")
+                continue
+            }
+            #expect(done == nil, "an event after done: \(event.jsonText)")
+            switch event["type"]?.stringValue {
+            case "delta": rebuilt += event["text"]?.stringValue ?? ""; deltas += 1
+            case "revised": rebuilt = event["text"]?.stringValue ?? ""; revisions += 1
+            case "done": done = event["text"]?.stringValue
+            case "queued", "started": break
+            default: Issue.record("unexpected event \(event.jsonText)")
+            }
+        }
+        let doneText = try #require(done, "no done event in \(result.stdoutText)")
+        #expect(bytes(rebuilt) == bytes(doneText), "rebuilt \(rebuilt.debugDescription)")
+        #expect(bytes(doneText) == bytes(expected), "done \(doneText.debugDescription)")
+        #expect(deltas >= 1)
+        if kind == "TRIGGER_INDENT" {
+            #expect(revisions >= 1, "no revised event for TRIGGER_INDENT")
+        }
+    }
+
+    // 11. Piped stdin.
+    @Test("Text piped to stdin is the message", arguments: Server.allCases)
+    func stdinPipe(server: Server) async throws {
+        guard let (binary, url) = try setUp(server), let log = try server.requireLog() else { return }
+        let tag = uniqueTag()
+        let text = "piped 文字 \(tag)"
+        let result = try await runBinary(binary, ["--url", url], stdin: bytes(text))
+        #expect(result.status == 0, "stderr: \(result.stderrText)")
+        #expect(result.stdoutText == Scripted.echo(text) + "\n", "stdout: \(result.stdoutText.debugDescription)")
+        let record = try #require(try await loggedRequest(in: log, containing: tag))
+        #expect(record["query"]?.stringValue == text)
+    }
+
+    @Test("echo text | qwen-chat sends the piped line", arguments: Server.allCases)
+    func stdinEchoLine(server: Server) async throws {
+        guard let (binary, url) = try setUp(server), let log = try server.requireLog() else { return }
+        let tag = uniqueTag()
+        let result = try await runBinary(binary, ["--url", url], stdin: bytes("echoed \(tag)\n"))
+        #expect(result.status == 0, "stderr: \(result.stderrText)")
+        let record = try #require(try await loggedRequest(in: log, containing: tag))
+        let query = try #require(record["query"]?.stringValue)
+        // The piped text, give or take the newline `echo` adds.
+        #expect(query == "echoed \(tag)" || query == "echoed \(tag)\n", "query sent: \(query.debugDescription)")
+        #expect(result.stdoutText.hasPrefix("Echo from qwen2.5-72B: you said «echoed \(tag)"))
+    }
+
+    // 12. Exit codes.
+    @Test("A hidden error exits 1 with one line on stderr", arguments: Server.allCases)
+    func hiddenErrorExit(server: Server) async throws {
+        guard let (binary, url) = try setUp(server) else { return }
+        let result = try await runBinary(binary, ["--url", url, "TRIGGER_HIDDEN_ERROR \(uniqueTag())"])
+        #expect(result.status == 1)
+        // Queue notes may come first when the servers are busy; the error itself is one line.
+        #expect(result.stderrText.hasSuffix("\n"))
+        #expect(result.notes.count == 1, "stderr: \(result.stderrText.debugDescription)")
+        let message = try #require(result.notes.first)
+        #expect(message.hasPrefix("qwen-chat: "))
+        #expect(message.contains("hid the error"), "stderr: \(message)")
+        #expect(result.stdout.isEmpty, "stdout: \(result.stdoutText.debugDescription)")
+    }
+
+    @Test("Usage errors exit 2", arguments: [["--model", "99B", "hi"], ["--url", "ftp://x", "hi"]])
+    func usageErrors(arguments: [String]) async throws {
+        guard Server.enabled, let binary = try Binary.require() else { return }
+        var arguments = arguments
+        if !arguments.contains("--url") {
+            // Never reach the network even if validation were skipped.
+            arguments = ["--url", "http://127.0.0.1:\(try unusedPort())"] + arguments
+        }
+        let result = try await runBinary(binary, arguments)
+        #expect(result.status == 2, "stderr: \(result.stderrText)")
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderrText.hasPrefix("qwen-chat: "), "stderr: \(result.stderrText)")
+    }
+
+    @Test("Nothing listening exits 1 and names host:port")
+    func unreachableExit() async throws {
+        guard Server.enabled, let binary = try Binary.require() else { return }
+        let port = try unusedPort()
+        let result = try await runBinary(binary, ["--url", "http://127.0.0.1:\(port)", "hi"])
+        #expect(result.status == 1, "stderr: \(result.stderrText)")
+        #expect(result.stderrText.contains("127.0.0.1:\(port)"), "stderr: \(result.stderrText)")
+        #expect(result.stdout.isEmpty)
+    }
+
+    @Test("SIGINT during a slow reply exits 130 and keeps the partial reply", arguments: Server.allCases)
+    func sigint(server: Server) async throws {
+        guard let (binary, url) = try setUp(server) else { return }
+        let run = try BinaryRun(binary, ["--url", url, "TRIGGER_SLOW \(uniqueTag())"])
+        let started = await run.wait(upTo: .seconds(20)) { !run.stdoutSoFar.isEmpty }
+        if !started {
+            kill(run.pid, SIGKILL)
+            _ = try? await run.finish(timeout: .seconds(5))
+            Issue.record("no stdout within 20 s")
+            return
+        }
+        kill(run.pid, SIGINT)
+        let result = try await run.finish(timeout: .seconds(10))
+        #expect(result.status == 130, "stderr: \(result.stderrText)")
+        let out = result.stdoutText
+        #expect(out.hasSuffix("\n"), "partial reply not ended with a newline: \(out.debugDescription)")
+        let partial = out.hasSuffix("\n") ? String(out.dropLast()) : out
+        #expect(!partial.isEmpty)
+        #expect(Scripted.slow.hasPrefix(partial), "stdout is not a prefix of the slow reply: \(out.debugDescription)")
+        #expect(partial.utf8.count < Scripted.slow.utf8.count)
+    }
+
+    // 13. Terminal injection.
+    @Test("TRIGGER_INJECT: controls are shown as pictures; --raw passes them through", arguments: Server.allCases)
+    func injection(server: Server) async throws {
+        guard let (binary, url) = try setUp(server) else { return }
+        let safe = try await runBinary(binary, ["--url", url, "TRIGGER_INJECT \(uniqueTag())"])
+        #expect(safe.status == 0, "stderr: \(safe.stderrText)")
+        #expect(!safe.stdout.contains(0x1B), "ESC on stdout")
+        #expect(!safe.stdout.contains(0x07), "BEL on stdout")
+        #expect(!safe.stdout.contains(0x7F), "DEL on stdout")
+        #expect(!safe.stdout.contains(0x0D), "CR on stdout")
+        #expect(!safe.stdoutText.unicodeScalars.contains { (0x80...0x9F).contains($0.value) }, "C1 control on stdout")
+        #expect(!safe.stdoutText.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" && $0 != "\t" })
+        #expect(safe.stdoutText.contains("\u{241B}[2J"), "ESC not shown as ␛: \(safe.stdoutText.debugDescription)")
+        #expect(safe.stdoutText.contains("\u{240D}OVERWRITE"), "bare CR not shown as ␍")
+        #expect(safe.stdoutText.hasPrefix("Normal start. Clear:"))
+        #expect(safe.stdoutText.hasSuffix("Normal end.\n"))
+
+        let raw = try await runBinary(binary, ["--url", url, "--raw", "TRIGGER_INJECT \(uniqueTag())"])
+        #expect(raw.status == 0, "stderr: \(raw.stderrText)")
+        #expect(raw.stdout == bytes(Scripted.inject + "\n"), "raw stdout: \(raw.stdoutText.debugDescription)")
+    }
+
+    // 14. Revisions through a pipe.
+    @Test("TRIGGER_INDENT and TRIGGER_LEADING_BLANK print exactly the final text", arguments: Server.allCases, ["TRIGGER_INDENT", "TRIGGER_LEADING_BLANK"])
+    func revisedTextThroughBinary(server: Server, trigger: String) async throws {
+        guard let (binary, url) = try setUp(server) else { return }
+        let result = try await runBinary(binary, ["--url", url, "\(trigger) \(uniqueTag())"])
+        #expect(result.status == 0, "stderr: \(result.stderrText)")
+        let expected = trigger == "TRIGGER_INDENT" ? Scripted.indent : Scripted.leadingBlank
+        #expect(result.stdout == bytes(expected + "\n"), "stdout: \(result.stdoutText.debugDescription)")
+        #expect(result.notes.isEmpty, "stderr: \(result.stderrText)")
+    }
+
+    @Test("TRIGGER_UNICODE prints byte-exact text", arguments: Server.allCases)
+    func unicodeThroughBinary(server: Server) async throws {
+        guard let (binary, url) = try setUp(server) else { return }
+        let result = try await runBinary(binary, ["--url", url, "TRIGGER_UNICODE \(uniqueTag())"])
+        #expect(result.status == 0, "stderr: \(result.stderrText)")
+        #expect(result.stdout == bytes(Scripted.unicode + "\n"), "stdout: \(result.stdoutText.debugDescription)")
+    }
+}
