@@ -43,7 +43,10 @@ final class InteractiveChat {
             if InterruptFlag.sigterm.load(ordering: .relaxed) { break }
             editor.prompt = promptText()
             let input: ChatController.Input
-            switch editor.readLine() {
+            InterruptFlag.atPrompt.store(true, ordering: .relaxed)
+            let result = editor.readLine()
+            InterruptFlag.atPrompt.store(false, ordering: .relaxed)
+            switch result {
             case .line(let text):
                 editor.addHistory(text)
                 input = .line(text)
