@@ -91,8 +91,14 @@ extension JSONValue {
             return
         }
         let isLast = depth == op.path.count - 1
-        switch (op.path[depth], consume self) {
-        case (.index(let i), .array(var elements)):
+        // Each level takes its payload out and leaves `.null` behind while it mutates, so the
+        // payload is uniquely referenced and copy-on-write never copies it.
+        switch op.path[depth] {
+        case .index(let i):
+            guard case .array(var elements) = self else {
+                throw EditError("path step \(op.path[depth]) does not fit a \(kindName)")
+            }
+            self = .null
             defer { self = .array(elements) }
             if isLast {
                 switch op.kind {
@@ -115,7 +121,11 @@ extension JSONValue {
             }
             guard elements.indices.contains(i) else { throw EditError("index \(i) out of range") }
             try elements[i].apply(op, depth: depth + 1)
-        case (.key(let key), .object(var object)):
+        case .key(let key):
+            guard case .object(var object) = self else {
+                throw EditError("path step \(op.path[depth]) does not fit a \(kindName)")
+            }
+            self = .null
             defer { self = .object(object) }
             if isLast {
                 switch op.kind {
@@ -137,23 +147,20 @@ extension JSONValue {
             }
             guard let index = object.index(of: key) else { throw EditError("no key '\(key)'") }
             try object.modifyValue(at: index) { try $0.apply(op, depth: depth + 1) }
-        case (let step, let other):
-            self = other
-            throw EditError("path step \(step) does not fit a \(other.kindName)")
         }
     }
 
     private mutating func appendValue(_ value: JSONValue) throws {
-        switch (consume self, value) {
-        case (.string(var text), .string(let tail)):
+        if case .string(var text) = self, case .string(let tail) = value {
+            self = .null
             text += tail
             self = .string(text)
-        case (.array(var elements), .array(let tail)):
+        } else if case .array(var elements) = self, case .array(let tail) = value {
+            self = .null
             elements += tail
             self = .array(elements)
-        case (let other, _):
-            self = other
-            throw EditError("append of \(value.kindName) to \(other.kindName)")
+        } else {
+            throw EditError("append of \(value.kindName) to \(kindName)")
         }
     }
 
