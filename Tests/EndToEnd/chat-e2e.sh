@@ -12,7 +12,7 @@ SOCK="qc-e2e-$$"
 HOME_DIR=$(mktemp -d /tmp/qc-e2e-XXXXXX)
 T="tmux -L $SOCK"
 PASSES=0 FAILS=0
-cleanup() { $T kill-server 2>/dev/null; rm -rf "$HOME_DIR"; }
+cleanup() { $T kill-server 2>/dev/null; sleep 0.3; rm -rf "$HOME_DIR" 2>/dev/null || true; }
 trap cleanup EXIT
 
 pass() { PASSES=$((PASSES + 1)); echo "ok   - $1"; }
