@@ -43,6 +43,7 @@ let package = Package(
         .testTarget(name: "ChatCoreTests", dependencies: ["ChatCore", "GradioClient"]),
         .testTarget(name: "TerminalRenderingTests", dependencies: ["TerminalRendering"]),
         .testTarget(name: "IntegrationTests", dependencies: ["GradioClient", "ChatCore"]),
+        .testTarget(name: "FaultTests", dependencies: ["GradioClient", "ChatCore"]),
     ],
     swiftLanguageModes: [.v6]
 )

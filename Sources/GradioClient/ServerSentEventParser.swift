@@ -26,6 +26,8 @@ public struct ServerSentEventParser: Sendable {
     private var lastEventID: String?
     private var lastWasCR = false
     private var atStreamStart = true
+    /// Bytes of a leading byte order mark seen so far (it may be split over chunks).
+    private var bomMatched = 0
 
     public init() {}
 
@@ -94,12 +96,23 @@ public struct ServerSentEventParser: Sendable {
     }
 
     private mutating func skipByteOrderMark(_ buffer: UnsafeBufferPointer<UInt8>, _ start: inout Int, _ i: inout Int) {
-        // Only a complete BOM in the first chunk is recognised; that is where servers put it.
-        atStreamStart = false
-        if buffer.count >= 3, buffer[0] == 0xEF, buffer[1] == 0xBB, buffer[2] == 0xBF {
-            start = 3
-            i = 3
+        // A leading BOM may arrive split over several chunks: hold its bytes until it is whole
+        // (skip it) or turns out not to be one (its held bytes become ordinary line text).
+        let bom: [UInt8] = [0xEF, 0xBB, 0xBF]
+        let heldBefore = bomMatched
+        var j = 0
+        while j < buffer.count, bomMatched < bom.count, buffer[j] == bom[bomMatched] {
+            bomMatched += 1
+            j += 1
         }
+        if bomMatched == bom.count || j == buffer.count {
+            atStreamStart = bomMatched < bom.count
+            start = j
+            i = j
+            return
+        }
+        atStreamStart = false
+        line.append(contentsOf: bom[0..<heldBefore])
     }
 
     private mutating func processLine(_ line: UnsafeBufferPointer<UInt8>, emit: (ServerSentEvent) throws -> Void) rethrows {
