@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import GradioClient
 
 /// What this client knows about the `Qwen/Qwen2.5` Space: its endpoint, its inputs and the
@@ -35,6 +39,6 @@ public enum QwenSpace {
         let allowed = Set("abcdefghijklmnopqrstuvwxyz0123456789-._")
         let host = (parts[0] + "-" + parts[1]).lowercased()
         guard host.allSatisfy({ allowed.contains($0) }) else { return nil }
-        return "https://" + host.replacingOccurrences(of: ".", with: "-").replacingOccurrences(of: "_", with: "-") + ".hf.space"
+        return "https://" + host.replacing(".", with: "-").replacing("_", with: "-") + ".hf.space"
     }
 }

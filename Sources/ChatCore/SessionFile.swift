@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import GradioClient
 #if canImport(Glibc)
 import Glibc
@@ -107,7 +111,7 @@ public final class SessionFile: @unchecked Sendable {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             _ = chmod(directory, 0o700)
         } catch {
-            fail("cannot create \(directory) (\(error.localizedDescription)); this session is not being saved")
+            fail("cannot create \(directory) (\(error)); this session is not being saved")
             return false
         }
         let name = "\(Self.timestamp())-\(GradioClient.makeSessionHash().prefix(6)).jsonl"

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Where and how to call one endpoint of a Gradio app.
 public struct GradioEndpoint: Sendable, Equatable {
@@ -280,7 +284,7 @@ public struct GradioClient: Sendable {
         guard !(200..<300).contains(head.status) else { return nil }
         let text = String(decoding: body.prefix(4096), as: UTF8.self)
         let isHTML = head.header("Content-Type")?.contains("text/html") == true
-            || text.range(of: "<html", options: .caseInsensitive) != nil
+            || text.lowercased().contains("<html")
         let detail = (try? JSONValue.parse(body))?["detail"]
         let detailText = detail?.stringValue ?? detail.map { $0.jsonText }
         switch head.status {
@@ -298,7 +302,7 @@ public struct GradioClient: Sendable {
             if isHTML {
                 return GradioError(.spaceDown, "the Space answered with a web page instead of Gradio (HTTP \(head.status)) while \(context); it may be down or building")
             }
-            let shown = detailText ?? text.trimmingCharacters(in: .whitespacesAndNewlines)
+            let shown = detailText ?? text.trimmingWhitespace()
             return GradioError(.badResponse, "the Space answered HTTP \(head.status) while \(context)" + (shown.isEmpty ? "" : ": \(oneLine(shown, limit: 200))"))
         }
     }

@@ -68,3 +68,13 @@ func oneLine(_ text: String, limit: Int = 300) -> String {
     if line.count > limit { line = String(line.prefix(limit)) + "…" }
     return line
 }
+
+extension String {
+    /// The string without leading and trailing white space (spaces, tabs, newlines).
+    package func trimmingWhitespace() -> String {
+        let scalars = unicodeScalars
+        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }) else { return "" }
+        let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })!
+        return String(scalars[first...last])
+    }
+}

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Which proxy, if any, to use for a URL: `--proxy` first, then `HTTPS_PROXY`/`HTTP_PROXY`
 /// (either case, by the target's scheme, `ALL_PROXY` last), unless `NO_PROXY` names the host.
@@ -41,7 +45,7 @@ public struct ProxySettings: Sendable, Equatable {
     static func matches(noProxy: String, host: String) -> Bool {
         let host = host.lowercased()
         for rawEntry in noProxy.split(separator: ",") {
-            var entry = rawEntry.trimmingCharacters(in: .whitespaces).lowercased()
+            var entry = String(rawEntry).trimmingWhitespace().lowercased()
             if entry == "*" { return true }
             if let colon = entry.lastIndex(of: ":"), !entry.contains("]"), entry.filter({ $0 == ":" }).count == 1 {
                 entry = String(entry[..<colon])
@@ -64,7 +68,7 @@ public struct URLParts: Sendable, Equatable {
     public var path: String
 
     public init?(_ text: String) {
-        guard let schemeEnd = text.range(of: "://") else { return nil }
+        guard let schemeEnd = text.firstRange(of: "://") else { return nil }
         scheme = text[..<schemeEnd.lowerBound].lowercased()
         guard scheme == "http" || scheme == "https" else { return nil }
         let rest = text[schemeEnd.upperBound...]
@@ -98,7 +102,7 @@ public struct URLParts: Sendable, Equatable {
 
     /// The URL with any `user:password@` replaced, for messages and logs.
     public static func redacting(_ text: String) -> String {
-        guard let schemeEnd = text.range(of: "://") else {
+        guard let schemeEnd = text.firstRange(of: "://") else {
             if let at = text.lastIndex(of: "@") { return "***@" + text[text.index(after: at)...] }
             return text
         }

@@ -78,8 +78,9 @@ public struct ServerSentEventParser: Sendable {
                     try processLine(UnsafeBufferPointer(rebasing: buffer[start..<i]), emit: emit)
                 } else {
                     line.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[start..<i]))
-                    let full = line
-                    line.removeAll(keepingCapacity: true)
+                    // Move the line out rather than copy it: events can be megabytes.
+                    var full: [UInt8] = []
+                    swap(&full, &line)
                     try full.withUnsafeBufferPointer { try processLine($0, emit: emit) }
                 }
                 lastWasCR = byte == 0x0D
@@ -118,7 +119,9 @@ public struct ServerSentEventParser: Sendable {
     private mutating func processLine(_ line: UnsafeBufferPointer<UInt8>, emit: (ServerSentEvent) throws -> Void) rethrows {
         if line.isEmpty {
             if hasData {
-                try emit(ServerSentEvent(type: eventType, data: data, id: lastEventID))
+                var payload: [UInt8] = []
+                swap(&payload, &data)
+                try emit(ServerSentEvent(type: eventType, data: payload, id: lastEventID))
             }
             data.removeAll(keepingCapacity: true)
             hasData = false

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -32,7 +36,7 @@ public final class HistoryStore: @unchecked Sendable {
     public let path: String
     public let capacity: Int
 
-    private let mutex = NSLock()
+    private let mutex = ThreadLock()
     private var _entries: [String] = []
     private var _isEnabled: Bool
     private var _isPersistent = true
@@ -303,4 +307,19 @@ extension Optional: ResultOrWarning where Wrapped == HistoryStoreWarning {
 
 extension Result: ResultOrWarning where Failure == HistoryStoreWarning {
     static func fromWarning(_ warning: HistoryStoreWarning) -> Self { .failure(warning) }
+}
+
+/// A plain mutex (Foundation's NSLock without Foundation): guards the store's state across
+/// threads; the file itself is guarded by `flock`.
+final class ThreadLock: @unchecked Sendable {
+    private var mutex = pthread_mutex_t()
+
+    init() { pthread_mutex_init(&mutex, nil) }
+    deinit { pthread_mutex_destroy(&mutex) }
+
+    func withLock<R>(_ body: () throws -> R) rethrows -> R {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        return try body()
+    }
 }

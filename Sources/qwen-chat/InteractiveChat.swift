@@ -1,6 +1,13 @@
 import ChatCore
 import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import GradioClient
 import LineEditor
 import Synchronization
@@ -210,7 +217,7 @@ final class InteractiveChat {
         let found = SessionFile.list(directory: directory)
         guard !found.isEmpty else { return show("no saved sessions in \(directory)") }
         for entry in found {
-            var first = entry.firstMessage.replacingOccurrences(of: "\n", with: " ")
+            var first = entry.firstMessage.replacing("\n", with: " ")
             if first.count > 50 { first = String(first.prefix(50)) + "…" }
             var sanitizer = ControlSanitizer()
             let line = "\(entry.path)  \(entry.turns) turn\(entry.turns == 1 ? "" : "s")  \(sanitizer.sanitize(first))\(sanitizer.finish())"

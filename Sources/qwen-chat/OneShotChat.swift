@@ -17,7 +17,8 @@ struct OneShotChat: Sendable {
     /// Print elapsed time and characters per second to standard error at the end.
     var stats = false
     var retry = RetryPolicy.none
-    let stdout = FileDescriptorOutput.standardOutput
+    /// Standard output, flushed by the main thread's tick.
+    let stdout: BufferedOutput
     let stderr = FileDescriptorOutput.standardError
 
     /// Runs the turn and returns the process exit code.
@@ -141,6 +142,7 @@ struct OneShotChat: Sendable {
     }
 
     private func note(_ message: String) {
+        stdout.flush()
         stderr.write("qwen-chat: \(message)\n")
     }
 }

@@ -9,6 +9,7 @@ private let systemWrite = Glibc.write
 #else
 private let systemWrite = Darwin.write
 #endif
+import Synchronization
 
 /// Unbuffered writes to a file descriptor, retried on partial writes and EINTR.
 struct FileDescriptorOutput: Sendable {
@@ -18,6 +19,18 @@ struct FileDescriptorOutput: Sendable {
     static let standardError = FileDescriptorOutput(fd: 2)
 
     var isTerminal: Bool { isatty(fd) == 1 }
+
+    /// Reads a descriptor to its end (standard input when a message is piped in).
+    static func readAll(fd: Int32) -> [UInt8] {
+        var result: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0, errno == EINTR { continue }
+            guard n > 0 else { return result }
+            result += chunk[0..<n]
+        }
+    }
 
     func write(_ text: String) {
         var text = text
@@ -37,6 +50,40 @@ struct FileDescriptorOutput: Sendable {
                 return
             }
             offset += n
+        }
+    }
+}
+
+/// Output gathered from the request task and written by the main thread's tick (about every
+/// 16 ms) or when it grows large: one `write(2)` per tick instead of one per token.
+final class BufferedOutput: Sendable {
+    private let target: FileDescriptorOutput
+    private let pending = Mutex<[UInt8]>([])
+    private static let flushThreshold = 1 << 16
+
+    init(_ target: FileDescriptorOutput) {
+        self.target = target
+    }
+
+    func write(_ text: String) {
+        write(Array(text.utf8))
+    }
+
+    func write(_ bytes: [UInt8]) {
+        pending.withLock { buffer in
+            buffer += bytes
+            if buffer.count >= Self.flushThreshold {
+                target.write(buffer)
+                buffer.removeAll(keepingCapacity: true)
+            }
+        }
+    }
+
+    func flush() {
+        pending.withLock { buffer in
+            guard !buffer.isEmpty else { return }
+            target.write(buffer)
+            buffer.removeAll(keepingCapacity: true)
         }
     }
 }

@@ -3,7 +3,11 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The few terminal effects the shell needs: width, echo while a reply streams, the clipboard,
 /// the editor, and restoring the terminal on every exit path.
@@ -61,18 +65,17 @@ enum TerminalControl {
         let path = directory + "/qwen-chat-message-\(getpid()).md"
         guard FileManager.default.createFile(atPath: path, contents: Data(), attributes: [.posixPermissions: 0o600]) else { return nil }
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        // The editor command may carry arguments (EDITOR="code --wait"); the path is passed as $1.
-        process.arguments = ["-c", editor + " \"$1\"", "qwen-chat-editor", path]
         restoreInput()
-        do {
-            try process.run()
-            process.waitUntilExit()
-        } catch {
-            return nil
-        }
-        guard process.terminationStatus == 0 else { return nil }
+        // The editor command may carry arguments (EDITOR="code --wait"); the path is passed as $1.
+        let arguments = ["/bin/sh", "-c", editor + " \"$1\"", "qwen-chat-editor", path]
+        var pid: pid_t = 0
+        let cArguments = arguments.map { strdup($0) } + [nil]
+        defer { cArguments.forEach { free($0) } }
+        guard posix_spawn(&pid, "/bin/sh", nil, nil, cArguments, environ) == 0 else { return nil }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+        // Exited normally with status 0 (WIFEXITED and WEXITSTATUS, spelled out for Swift).
+        guard status & 0x7F == 0, (status >> 8) & 0xFF == 0 else { return nil }
         return try? String(contentsOfFile: path, encoding: .utf8)
     }
 }

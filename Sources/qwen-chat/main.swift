@@ -1,7 +1,14 @@
 import ArgumentParser
 import ChatCore
 import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import GradioClient
 import Synchronization
 import TerminalRendering
@@ -39,13 +46,13 @@ var userTurn: String?
 if !options.prompt.isEmpty {
     userTurn = options.prompt.joined(separator: " ")
 } else if isatty(0) == 0 {
-    let data = FileHandle.standardInput.readDataToEndOfFile()
+    let data = FileDescriptorOutput.readAll(fd: 0)
     // `echo text | qwen-chat` sends "text", not "text\n".
     var text = String(decoding: data, as: UTF8.self)
     while text.last?.isNewline == true { text.removeLast() }
     userTurn = text
 }
-if let userTurn, userTurn.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+if let userTurn, userTurn.allSatisfy(\.isWhitespace) {
     fail("the message is empty", code: 2)
 }
 
@@ -81,6 +88,7 @@ let stdoutIsTerminal = isatty(1) == 1
 let live: LiveReply? = stdoutIsTerminal && !options.json && !options.raw
     ? LiveReply(options: RenderOptions(color: color, markdown: options.markdownEnabled(stdoutIsTerminal: true), width: TerminalControl.width()))
     : nil
+let output = BufferedOutput(.standardOutput)
 let chat = OneShotChat(
     client: client,
     userTurn: userTurn,
@@ -90,7 +98,8 @@ let chat = OneShotChat(
     raw: options.raw,
     live: live,
     stats: options.stats,
-    retry: options.retryPolicy
+    retry: options.retryPolicy,
+    stdout: output
 )
 
 let result = Mutex<Int32?>(nil)
@@ -108,7 +117,9 @@ while finished.wait(timeout: .now() + .milliseconds(16)) == .timedOut {
         task.cancel()
     }
     live?.drawFrame()
+    output.flush()
 }
+output.flush()
 if let live {
     live.drawFrame()
     live.finish()
