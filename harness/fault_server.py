@@ -10,7 +10,7 @@ so tests put a unique tag in their messages. Keywords (longest match wins):
 
   FAULT_DROP                   stream a few tokens, then drop the connection (no chunked end)
   FAULT_STALL                  stream a few tokens, then send nothing (until the client leaves)
-  FAULT_HEARTBEATS             only heartbeats every 0.5 s for 3 s, then a normal reply
+  FAULT_HEARTBEATS             only heartbeats every 1 s for 12 s, then a normal reply
   FAULT_MALFORMED              a malformed JSON event between good ones
   FAULT_HUGE                   one process_generating with a 10 MB reply, then completion
   FAULT_NO_COMPLETION          a few tokens, then a clean end of body without process_completed
@@ -202,9 +202,10 @@ async def fault_stall(out, job):
 
 async def fault_heartbeats(out, job):
     await preamble(out, job)
-    for _ in range(6):
+    # 12 s of heartbeats, one a second: longer than the tests' 5 s idle timeout, never idle.
+    for _ in range(12):
         await out.event({"msg": "heartbeat"})
-        await asyncio.sleep(0.5)
+        await asyncio.sleep(1)
     await stream_tokens(out, job, echo(job))
     await out.event(completed(job, echo(job)))
     await out.event(close_stream())

@@ -18,7 +18,7 @@ struct SecretTests {
     func tokenOption(fault: String, json: Bool) async throws {
         guard let url = try FaultServer.requireURL(), let binary = try Binary.require() else { return }
         let tag = uniqueTag()
-        let result = try await runBinary(binary, ["--url", url, "--idle-timeout", "2", "--retries", "0", "--token", "hf_SECRET123"]
+        let result = try await runBinary(binary, ["--url", url, "--idle-timeout", "5", "--retries", "0", "--token", "hf_SECRET123"]
             + (json ? ["--json"] : []) + ["\(fault) \(tag)"])
         #expect(result.status == (fault == "plain" || fault == "FAULT_MALFORMED" ? 0 : 1), "stderr: \(result.stderrText)")
         expectNoLeak(result, ["SECRET123"])
@@ -29,7 +29,7 @@ struct SecretTests {
     func tokenEnvironment(fault: String) async throws {
         guard let url = try FaultServer.requireURL(), let binary = try Binary.require() else { return }
         let tag = uniqueTag()
-        let result = try await runBinary(binary, ["--url", url, "--idle-timeout", "2", "--retries", "0", "--json", "\(fault) \(tag)"],
+        let result = try await runBinary(binary, ["--url", url, "--idle-timeout", "5", "--retries", "0", "--json", "\(fault) \(tag)"],
                                          environment: ["HF_TOKEN": "hf_SECRET123"])
         expectNoLeak(result, ["SECRET123"])
         #expect(try await FaultServer.authorization(url, tag: tag) == "Bearer hf_SECRET123")
@@ -39,7 +39,7 @@ struct SecretTests {
     func urlPassword(fault: String, json: Bool) async throws {
         guard let url = try FaultServer.requireURL(), let binary = try Binary.require() else { return }
         let withCredentials = url.replacingOccurrences(of: "http://", with: "http://user:pw@")
-        let result = try await runBinary(binary, ["--url", withCredentials, "--idle-timeout", "2", "--retries", "0"]
+        let result = try await runBinary(binary, ["--url", withCredentials, "--idle-timeout", "5", "--retries", "0"]
             + (json ? ["--json"] : []) + ["\(fault) \(uniqueTag())"])
         #expect(result.status == 0 || result.status == 1, "stderr: \(result.stderrText)")
         expectNoLeak(result, ["user:pw", ":pw@", "pw@"])
@@ -48,7 +48,7 @@ struct SecretTests {
     @Test("Proxy credentials are never printed", arguments: [false, true])
     func proxyPassword(json: Bool) async throws {
         guard let url = try FaultServer.requireURL(), let binary = try Binary.require() else { return }
-        let result = try await runBinary(binary, ["--url", url, "--proxy", "http://u:p@127.0.0.1:1", "--idle-timeout", "2", "--retries", "0", "--token", "hf_SECRET123"]
+        let result = try await runBinary(binary, ["--url", url, "--proxy", "http://u:p@127.0.0.1:1", "--idle-timeout", "5", "--retries", "0", "--token", "hf_SECRET123"]
             + (json ? ["--json"] : []) + ["hello \(uniqueTag())"])
         #expect(result.status == 1, "stderr: \(result.stderrText)")
         expectNoLeak(result, ["u:p", "SECRET123"])

@@ -77,7 +77,7 @@ let fastRetry = RetryPolicy(maxRetries: 3, baseDelay: 0.05, maxDelay: 0.2)
 
 /// One `model_chat` turn through GradioClient + AsyncHTTPClientTransport (idle timeout 2 s).
 /// GradioErrors land in `error`; the tracker's text at the end (or at the error) in `text`.
-func libraryChat(_ url: String, _ message: String, retry: RetryPolicy = fastRetry, idleTimeout: Duration = .seconds(2)) async throws -> LibraryRun {
+func libraryChat(_ url: String, _ message: String, retry: RetryPolicy = fastRetry, idleTimeout: Duration = .seconds(5)) async throws -> LibraryRun {
     let client = GradioClient(root: url, transport: AsyncHTTPClientTransport(proxy: nil, idleTimeout: idleTimeout))
     var run = LibraryRun()
     var tracker = ReplyTracker(outputIndex: QwenSpace.chatbotOutputIndex)
@@ -226,5 +226,5 @@ func runBinary(_ binary: String, _ arguments: [String], environment: [String: St
 
 /// The usual one-shot arguments against the fault server: short idle timeout, two retries.
 func oneShot(_ url: String, _ message: String, _ extra: [String] = []) -> [String] {
-    ["--url", url, "--idle-timeout", "2", "--retries", "2"] + extra + [message]
+    ["--url", url, "--idle-timeout", "5", "--retries", "2"] + extra + [message]
 }
