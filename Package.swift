@@ -38,12 +38,14 @@ let package = Package(
         ),
         // A scratch program for driving LineEditor alone in tmux (Tests/LineEditorTests/tmux-check.sh).
         .executableTarget(name: "line-editor-demo", dependencies: ["LineEditor"]),
-        .testTarget(name: "GradioClientTests", dependencies: ["GradioClient"], resources: [.copy("Fixtures")]),
+        // Shared by the test targets: the test environment, a runner for the binary, an RNG.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "GradioClientTests", dependencies: ["GradioClient", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LineEditorTests", dependencies: ["LineEditor"], exclude: ["tmux-check.sh"]),
-        .testTarget(name: "ChatCoreTests", dependencies: ["ChatCore", "GradioClient"]),
+        .testTarget(name: "ChatCoreTests", dependencies: ["ChatCore", "GradioClient", "TestSupport"]),
         .testTarget(name: "TerminalRenderingTests", dependencies: ["TerminalRendering"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["GradioClient", "ChatCore"]),
-        .testTarget(name: "FaultTests", dependencies: ["GradioClient", "ChatCore"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["GradioClient", "ChatCore", "TestSupport"]),
+        .testTarget(name: "FaultTests", dependencies: ["GradioClient", "ChatCore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,5 +1,6 @@
 import ChatCore
 import GradioClient
+import TestSupport
 import Testing
 
 @Suite("Chat controller state machine")

@@ -1,4 +1,5 @@
 import GradioClient
+import TestSupport
 import Testing
 
 // Fixed inputs that fuzz/ found breaking an invariant; no server needed.

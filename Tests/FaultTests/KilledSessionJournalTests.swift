@@ -1,5 +1,6 @@
 import ChatCore
 import Foundation
+import TestSupport
 import Testing
 
 // The Swift half of Tests/EndToEnd/kill9-e2e.sh: the script kills qwen-chat with SIGKILL

@@ -1,6 +1,7 @@
 import ChatCore
 import Foundation
 import GradioClient
+import TestSupport
 import Testing
 
 // Each fault of harness/fault_server.py through GradioClient + AsyncHTTPClientTransport with a

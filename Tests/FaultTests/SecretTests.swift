@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 // Tokens and passwords never reach stdout, stderr or --json output, whatever fails; the token

@@ -1,4 +1,5 @@
 import GradioClient
+import TestSupport
 import Testing
 
 /// Streaming a long reply must not copy it per token: an `append` has to extend the string's

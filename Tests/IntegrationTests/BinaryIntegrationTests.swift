@@ -1,5 +1,6 @@
 import Foundation
 import GradioClient
+import TestSupport
 import Testing
 
 #if canImport(Glibc)

@@ -2,6 +2,7 @@ import ChatCore
 import Foundation
 import GradioClient
 import Synchronization
+import TestSupport
 import Testing
 
 /// The library (GradioClient + ChatCore) against real Gradio 4.44.1 / 5 / 6 servers.

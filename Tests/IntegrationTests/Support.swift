@@ -2,6 +2,7 @@ import ChatCore
 import Foundation
 import GradioClient
 import Synchronization
+import TestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -46,7 +47,7 @@ enum Server: String, CaseIterable, Sendable, CustomTestStringConvertible {
     func requireURL() throws -> String? {
         if let url { return url }
         if Self.required {
-            throw IntegrationFailure("\(envPrefix)_URL is not set but QWEN_CHAT_REQUIRE_INTEGRATION=1: start the servers with scripts/test (or scripts/harness start \(rawValue)) and export it")
+            throw TestSetupFailure("\(envPrefix)_URL is not set but QWEN_CHAT_REQUIRE_INTEGRATION=1: start the servers with scripts/test (or scripts/harness start \(rawValue)) and export it")
         }
         return nil
     }
@@ -55,15 +56,10 @@ enum Server: String, CaseIterable, Sendable, CustomTestStringConvertible {
     func requireLog() throws -> String? {
         if let logPath { return logPath }
         if Self.required {
-            throw IntegrationFailure("\(envPrefix)_LOG is not set but QWEN_CHAT_REQUIRE_INTEGRATION=1")
+            throw TestSetupFailure("\(envPrefix)_LOG is not set but QWEN_CHAT_REQUIRE_INTEGRATION=1")
         }
         return nil
     }
-}
-
-struct IntegrationFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
 }
 
 // MARK: - What harness/scripted_model.py says
@@ -99,11 +95,6 @@ enum Scripted {
 
     /// The text of `TRIGGER_SLOW`: "slow0 slow1 … slow299".
     static let slow = (0..<300).map { "slow\($0)" }.joined(separator: " ")
-}
-
-/// A marker that makes a query unique, so a test finds its own line in a shared request log.
-func uniqueTag() -> String {
-    "t" + String(UUID().uuidString.prefix(8)).lowercased()
 }
 
 func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
@@ -213,7 +204,7 @@ func unusedPort() throws -> Int {
     #else
     let fd = socket(AF_INET, SOCK_STREAM, 0)
     #endif
-    guard fd >= 0 else { throw IntegrationFailure("socket() failed") }
+    guard fd >= 0 else { throw TestSetupFailure("socket() failed") }
     defer { close(fd) }
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
@@ -226,140 +217,6 @@ func unusedPort() throws -> Int {
             return getsockname(fd, pointer, &length)
         }
     }
-    guard bound == 0 else { throw IntegrationFailure("bind() failed") }
+    guard bound == 0 else { throw TestSetupFailure("bind() failed") }
     return Int(UInt16(bigEndian: address.sin_port))
-}
-
-// MARK: - The binary
-
-enum Binary {
-    /// `QWEN_CHAT_BINARY`, or nil (skip) / a failure (required) when missing.
-    static func require() throws -> String? {
-        if let path = ProcessInfo.processInfo.environment["QWEN_CHAT_BINARY"], !path.isEmpty {
-            guard FileManager.default.isExecutableFile(atPath: path) else {
-                throw IntegrationFailure("QWEN_CHAT_BINARY=\(path) is not an executable file; build it first")
-            }
-            return path
-        }
-        if Server.required {
-            throw IntegrationFailure("QWEN_CHAT_BINARY is not set but QWEN_CHAT_REQUIRE_INTEGRATION=1")
-        }
-        return nil
-    }
-}
-
-struct ProcessResult: Sendable {
-    var status: Int32
-    var stdout: [UInt8]
-    var stderr: [UInt8]
-    var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
-    var stderrText: String { String(decoding: stderr, as: UTF8.self) }
-    /// The stderr lines other than queue notes ("qwen-chat: queued: 2 of 5"), which depend on
-    /// how busy the shared test servers are.
-    var notes: [Substring] {
-        stderrText.split(separator: "\n").filter { !$0.hasPrefix("qwen-chat: queued: ") }
-    }
-}
-
-/// Runs the binary with stdin from /dev/null (or the given bytes), capturing both outputs.
-final class BinaryRun: @unchecked Sendable {
-    private let process = Process()
-    private let outPipe = Pipe()
-    private let errPipe = Pipe()
-    private let state = Mutex<(out: [UInt8], err: [UInt8], outDone: Bool, errDone: Bool)>(([], [], false, false))
-    private let exited = Mutex<Bool>(false)
-
-    init(_ binary: String, _ arguments: [String], stdin: [UInt8]? = nil) throws {
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment
-        for name in ["HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy", "QWEN_CHAT_URL", "HF_TOKEN"] {
-            environment[name] = nil
-        }
-        process.environment = environment
-        process.standardOutput = outPipe
-        process.standardError = errPipe
-        if let stdin {
-            let inPipe = Pipe()
-            process.standardInput = inPipe
-            try Self.launch(process)
-            inPipe.fileHandleForWriting.write(Data(stdin))
-            try inPipe.fileHandleForWriting.close()
-        } else {
-            process.standardInput = FileHandle(forReadingAtPath: "/dev/null")
-            try Self.launch(process)
-        }
-        let out = outPipe.fileHandleForReading
-        let err = errPipe.fileHandleForReading
-        Thread.detachNewThread { [self] in
-            while true {
-                let chunk = out.availableData
-                if chunk.isEmpty { break }
-                state.withLock { $0.out += chunk }
-            }
-            state.withLock { $0.outDone = true }
-        }
-        Thread.detachNewThread { [self] in
-            while true {
-                let chunk = err.availableData
-                if chunk.isEmpty { break }
-                state.withLock { $0.err += chunk }
-            }
-            state.withLock { $0.errDone = true }
-        }
-    }
-
-    /// Starts the process from a thread whose signal mask lets SIGINT and SIGTERM through.
-    /// Foundation spawns the child with the calling thread's mask, and Swift concurrency's
-    /// worker threads block those signals, so a child started from a test task would never
-    /// see the SIGINT the test sends (as if the user's shell had blocked it).
-    private static func launch(_ process: Process) throws {
-        let outcome = Mutex<Result<Void, any Error>?>(nil)
-        let done = DispatchSemaphore(value: 0)
-        let thread = Thread {
-            var set = sigset_t()
-            sigemptyset(&set)
-            sigaddset(&set, SIGINT)
-            sigaddset(&set, SIGTERM)
-            pthread_sigmask(SIG_UNBLOCK, &set, nil)
-            let result = Result { try process.run() }
-            outcome.withLock { $0 = result }
-            done.signal()
-        }
-        thread.start()
-        done.wait()
-        try outcome.withLock { $0! }.get()
-    }
-
-    var pid: Int32 { process.processIdentifier }
-    var stdoutSoFar: [UInt8] { state.withLock { $0.out } }
-
-    /// Polls until `condition` holds or the deadline passes.
-    func wait(upTo timeout: Duration, until condition: () -> Bool) async -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if condition() { return true }
-            try? await Task.sleep(for: .milliseconds(20))
-        }
-        return condition()
-    }
-
-    /// Waits for the exit and for both outputs to close; kills the process on timeout.
-    func finish(timeout: Duration = .seconds(45)) async throws -> ProcessResult {
-        let done = await wait(upTo: timeout) {
-            !process.isRunning && state.withLock { $0.outDone && $0.errDone }
-        }
-        if !done {
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-            process.waitUntilExit()
-            throw IntegrationFailure("qwen-chat did not finish within \(timeout); stdout so far: \(String(decoding: stdoutSoFar, as: UTF8.self).prefix(300))")
-        }
-        process.waitUntilExit()
-        return state.withLock { ProcessResult(status: process.terminationStatus, stdout: $0.out, stderr: $0.err) }
-    }
-}
-
-/// Runs `qwen-chat` to the end.
-func runBinary(_ binary: String, _ arguments: [String], stdin: [UInt8]? = nil, timeout: Duration = .seconds(45)) async throws -> ProcessResult {
-    try await BinaryRun(binary, arguments, stdin: stdin).finish(timeout: timeout)
 }
