@@ -8,26 +8,8 @@ URL=${QWEN_CHAT_TEST_REPLICA_URL:?set QWEN_CHAT_TEST_REPLICA_URL}
 LOG=${QWEN_CHAT_TEST_REPLICA_LOG:?set QWEN_CHAT_TEST_REPLICA_LOG}
 command -v tmux >/dev/null || { echo "tmux not installed" >&2; exit 2; }
 
-SOCK="qc-e2e-$$"
-HOME_DIR=$(mktemp -d /tmp/qc-e2e-XXXXXX)
-T="tmux -L $SOCK"
-PASSES=0 FAILS=0
-cleanup() { $T kill-server 2>/dev/null; sleep 0.3; rm -rf "$HOME_DIR" 2>/dev/null || true; }
-trap cleanup EXIT
-
-pass() { PASSES=$((PASSES + 1)); echo "ok   - $1"; }
-fail() { FAILS=$((FAILS + 1)); echo "FAIL - $1"; echo "----- pane -----"; pane | grep -v '^$' | tail -20; echo "----------------"; }
-pane() { $T capture-pane -t qc -p -J; }
-keys() { $T send-keys -t qc "$@"; sleep 0.3; }
-wait_for() { # REGEX [seconds]
-    local i
-    for i in $(seq 1 $(( ${2:-5} * 10 ))); do
-        pane | grep -qE -- "$1" && return 0
-        sleep 0.1
-    done
-    return 1
-}
-check() { if wait_for "$2" "${3:-5}"; then pass "$1"; else fail "$1 (wanted /$2/)"; fi; }
+NAME=e2e
+source "$(dirname "${BASH_SOURCE[0]}")/tmux-checks.sh"
 last_request() { tail -n 1 "$LOG" | python3 -c "import json,sys; r=json.load(sys.stdin); print(json.dumps(r['$1'], ensure_ascii=False))"; }
 
 # A shell in tmux runs the chat; after it exits the shell reports the exit code and tty modes.

@@ -13,26 +13,8 @@ SCRATCH=${QWEN_CHAT_SCRATCH_PATH:-$ROOT/.build}
 command -v tmux >/dev/null || { echo "tmux not installed" >&2; exit 2; }
 command -v swift >/dev/null || export PATH="/opt/swift/usr/bin:$PATH"
 
-SOCK="qc-kill9-$$"
-HOME_DIR=$(mktemp -d /tmp/qc-kill9-XXXXXX)
-T="tmux -L $SOCK"
-PASSES=0 FAILS=0
-cleanup() { $T kill-server 2>/dev/null; rm -rf "$HOME_DIR"; }
-trap cleanup EXIT
-
-pass() { PASSES=$((PASSES + 1)); echo "ok   - $1"; }
-fail() { FAILS=$((FAILS + 1)); echo "FAIL - $1"; echo "----- pane -----"; pane | grep -v '^$' | tail -15; echo "----------------"; }
-pane() { $T capture-pane -t qc -p -J; }
-keys() { $T send-keys -t qc "$@"; sleep 0.3; }
-wait_for() { # REGEX [seconds]
-    local i
-    for i in $(seq 1 $(( ${2:-5} * 10 ))); do
-        pane | grep -qE -- "$1" && return 0
-        sleep 0.1
-    done
-    return 1
-}
-check() { if wait_for "$2" "${3:-5}"; then pass "$1"; else fail "$1 (wanted /$2/)"; fi; }
+NAME=kill9
+source "$ROOT/Tests/EndToEnd/tmux-checks.sh"
 finish() { echo "kill9-e2e: $PASSES passed, $FAILS failed"; ((FAILS == 0)); exit $?; }
 
 tag="k$$"
