@@ -59,7 +59,6 @@ public struct ChatController: Sendable {
         case openEditor
         case inputHistory(SlashCommand.HistoryAction)
         case showInfo(ChatSettings, turns: Int, characters: Int)
-        case settingsChanged(ChatSettings)
         case exit
     }
 
@@ -106,7 +105,6 @@ public struct ChatController: Sendable {
             actions.append(.printTranscript(loaded))
             if let warning { actions.append(.show(warning)) }
             actions.append(.show("loaded \(loaded.turns.count) turn\(loaded.turns.count == 1 ? "" : "s"); model \(settings.modelSize)"))
-            actions.append(.settingsChanged(settings))
             return actions
 
         case (.streaming, .interrupt):
@@ -182,15 +180,15 @@ public struct ChatController: Sendable {
             return [.show("system prompt: \(settings.systemPrompt)")]
         case .system(.set(let text)):
             settings.systemPrompt = text
-            return [.show("system prompt set for the next turns"), .settingsChanged(settings)]
+            return [.show("system prompt set for the next turns")]
         case .system(.reset):
             settings.systemPrompt = QwenSpace.defaultSystemPrompt
-            return [.show("system prompt reset to the Space's default: \(settings.systemPrompt)"), .settingsChanged(settings)]
+            return [.show("system prompt reset to the Space's default: \(settings.systemPrompt)")]
         case .model(nil):
             return [.show("model: Qwen2.5-\(settings.modelSize) (sizes: \(QwenSpace.modelSizes.joined(separator: " ")))")]
         case .model(let size?):
             settings.modelSize = size
-            return [.show("model set to Qwen2.5-\(size)"), .settingsChanged(settings)]
+            return [.show("model set to Qwen2.5-\(size)")]
         case .clear:
             transcript = Transcript()
             return [.startNewJournal, .show("started a fresh transcript (system prompt kept)")]
@@ -226,7 +224,7 @@ public struct ChatController: Sendable {
             case .stats: settings.showStats = value
             case .markdown: settings.markdown = value
             }
-            return [.show("\(setting.rawValue) \(value ? "on" : "off")"), .settingsChanged(settings)]
+            return [.show("\(setting.rawValue) \(value ? "on" : "off")")]
         case .help(let topic):
             return [.show(SlashCommand.helpText(for: topic))]
         case .quit:
@@ -235,11 +233,15 @@ public struct ChatController: Sendable {
         }
     }
 
+    static func stats(for turn: Turn) -> String {
+        stats(characters: turn.reply.count, seconds: (turn.finishedAt ?? turn.startedAt) - turn.startedAt)
+    }
+
     /// "(2.1 s, 640 characters, 305 characters/s)" for `--stats` and `/set stats on`.
-    public static func stats(for turn: Turn) -> String {
-        let elapsed = max((turn.finishedAt ?? turn.startedAt) - turn.startedAt, 0.001)
-        let rate = Double(turn.reply.count) / elapsed
-        return "(\(formatSeconds(elapsed)), \(turn.reply.count) characters, \(Int(rate.rounded())) characters/s)"
+    public static func stats(characters: Int, seconds: Double) -> String {
+        let elapsed = max(seconds, 0.001)
+        let rate = Double(characters) / elapsed
+        return "(\(formatSeconds(elapsed)), \(characters) characters, \(Int(rate.rounded())) characters/s)"
     }
 
     static func formatSeconds(_ seconds: Double) -> String {

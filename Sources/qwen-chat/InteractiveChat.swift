@@ -24,6 +24,9 @@ final class InteractiveChat {
     private let color: Bool
     private let out = FileDescriptorOutput.standardOutput
     private var live: LiveReply?
+    /// The request asked for by the last `.send`, started once the actions are performed.
+    private var pendingRequest: (userTurn: String, systemPrompt: String, modelSize: String)?
+    private var runningRequest: Task<Void, Never>?
 
     init(service: ChatService, settings: ChatSettings, color: Bool, environment: [String: String]) {
         self.service = service
@@ -63,7 +66,10 @@ final class InteractiveChat {
                 input = .endOfInput
             }
             perform(controller.handle(input, now: Self.now()))
-            if case .streaming = controller.state { streamReply() }
+            if let request = pendingRequest {
+                pendingRequest = nil
+                streamReply(request)
+            }
         }
         return InterruptFlag.sigterm.load(ordering: .relaxed) ? 143 : 0
     }
@@ -75,16 +81,14 @@ final class InteractiveChat {
 
     // MARK: - Streaming
 
-    /// Runs the request started by the last `.send` until it ends, drawing frames and turning
-    /// Ctrl-C into a cancel.
-    private func streamReply() {
-        guard case .streaming(let index) = controller.state else { return }
-        let turn = controller.transcript.turns[index]
+    /// Runs the request asked for by `.send` until it ends, drawing frames and turning Ctrl-C
+    /// into the controller's interrupt (which answers `.cancelReply`).
+    private func streamReply(_ request: (userTurn: String, systemPrompt: String, modelSize: String)) {
         let inbox = Mutex<[ChatController.Input]>([])
         let done = DispatchSemaphore(value: 0)
         let service = self.service
-        let task = Task.detached {
-            let error = await service.run(userTurn: turn.user, systemPrompt: turn.systemPrompt, modelSize: turn.modelSize) { input in
+        runningRequest = Task.detached {
+            let error = await service.run(userTurn: request.userTurn, systemPrompt: request.systemPrompt, modelSize: request.modelSize) { input in
                 inbox.withLock { $0.append(input) }
             }
             inbox.withLock { $0.append(.replyFinished(error)) }
@@ -94,14 +98,13 @@ final class InteractiveChat {
         live?.status("waiting for the Space…")
         TerminalControl.suppressEcho()
         let interruptsBefore = InterruptFlag.sigint.load(ordering: .relaxed)
-        var cancelRequested = false
+        var interruptSent = false
         while case .streaming = controller.state {
             _ = done.wait(timeout: .now() + .milliseconds(16))
             let interrupted = InterruptFlag.sigint.load(ordering: .relaxed) != interruptsBefore || InterruptFlag.sigterm.load(ordering: .relaxed)
-            if interrupted, !cancelRequested {
-                cancelRequested = true
+            if interrupted, !interruptSent {
+                interruptSent = true
                 perform(controller.handle(.interrupt, now: Self.now()))
-                task.cancel()
             }
             let inputs = inbox.withLock { inputs in
                 defer { inputs.removeAll(keepingCapacity: true) }
@@ -111,6 +114,7 @@ final class InteractiveChat {
             sessions?.flushIfDue(now: Self.now())
             live?.drawFrame()
         }
+        runningRequest = nil
         TerminalControl.restoreInput()
         for note in service.takeNotes() { show(note) }
         if let warning = sessions?.takeWarning() { showError(warning) }
@@ -129,8 +133,10 @@ final class InteractiveChat {
         case .printTranscript(let transcript): printTranscript(transcript)
         case .setStatus(let text): live?.status(text)
         case .render(let update): live?.update(update)
-        case .send: break // streamReply() starts it once the actions are done
-        case .cancelReply: break // the frame loop cancels the task
+        case .send(_, let userTurn, let systemPrompt, let modelSize):
+            pendingRequest = (userTurn, systemPrompt, modelSize)
+        case .cancelReply:
+            runningRequest?.cancel()
         case .endReply:
             live?.drawFrame()
             live?.finish()
@@ -149,7 +155,6 @@ final class InteractiveChat {
             perform(controller.handle(.editorText(text), now: Self.now()))
         case .inputHistory(let change): changeInputHistory(change)
         case .showInfo(let settings, let turns, let characters): showInfo(settings, turns: turns, characters: characters)
-        case .settingsChanged: break
         case .exit: break
         }
     }

@@ -82,9 +82,8 @@ struct OneShotChat: Sendable {
                 }
             }
             if stats {
-                let seconds = Double(started.duration(to: .now).components.attoseconds) / 1e18 + Double(started.duration(to: .now).components.seconds)
-                let turn = Turn(user: userTurn, reply: tracker.text, systemPrompt: systemPrompt, modelSize: modelSize, startedAt: 0, finishedAt: seconds)
-                note(ChatController.stats(for: turn))
+                let elapsed = started.duration(to: .now).components
+                note(ChatController.stats(characters: tracker.text.count, seconds: Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18))
             }
             return 0
         } catch let error as GradioError {
