@@ -17,10 +17,9 @@ public final class AsyncHTTPClientTransport: HTTPTransport {
     ///     every 15 s, so a healthy stream never trips it).
     public init(proxy: ProxySettings?, connectTimeout: Duration = .seconds(20), idleTimeout: Duration = .seconds(60)) {
         var configuration = HTTPClient.Configuration()
-        configuration.timeout = .init(
-            connect: .nanoseconds(Int64(connectTimeout.components.seconds) * 1_000_000_000 + connectTimeout.components.attoseconds / 1_000_000_000),
-            read: .nanoseconds(Int64(idleTimeout.components.seconds) * 1_000_000_000 + idleTimeout.components.attoseconds / 1_000_000_000)
-        )
+        // No read timeout here: async-http-client re-arms it on every body chunk, which costs
+        // more than parsing the chunk. Requests get a deadline, streams a watchdog.
+        configuration.timeout = .init(connect: Self.timeAmount(connectTimeout))
         configuration.decompression = .enabled(limit: .none)
         // A refused connection is an answer: report it now instead of retrying until the
         // connect timeout.
@@ -33,10 +32,16 @@ public final class AsyncHTTPClientTransport: HTTPTransport {
             )
         }
         self.idleSeconds = Int(idleTimeout.components.seconds)
+        self.idleTimeout = Self.timeAmount(idleTimeout)
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
     private let idleSeconds: Int
+    private let idleTimeout: TimeAmount
+
+    private static func timeAmount(_ duration: Duration) -> TimeAmount {
+        .nanoseconds(Int64(duration.components.seconds) * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+    }
 
     deinit {
         try? client.syncShutdown()
@@ -57,14 +62,36 @@ public final class AsyncHTTPClientTransport: HTTPTransport {
     }
 
     public func stream(_ request: HTTPRequest) async throws -> HTTPStreamingResponse {
-        let response = try await execute(request)
-        let reader = BodyReader(iterator: response.body.makeAsyncIterator())
-        return HTTPStreamingResponse(head: Self.head(of: response)) { [self] in
-            do {
-                return try await reader.next()
-            } catch {
-                throw self.mapBodyError(error)
+        let idleSeconds = self.idleSeconds
+        let place = Self.place(request.url)
+        let body = StreamingBody(idleTimeout: idleTimeout) { headReceived in
+            headReceived
+                ? TransportError(.idleTimeout, "no data from the Space for \(idleSeconds) s")
+                : TransportError(.idleTimeout, "no answer from \(place) for \(idleSeconds) s")
+        }
+        do {
+            var headers = HTTPHeaders()
+            for (name, value) in request.headers { headers.add(name: name, value: value) }
+            headers.replaceOrAdd(name: "User-Agent", value: "qwen-chat")
+            let outgoing = try HTTPClient.Request(
+                url: request.url,
+                method: HTTPMethod(rawValue: request.method),
+                headers: headers,
+                body: request.body.map { .bytes($0) }
+            )
+            body.attach(client.execute(request: outgoing, delegate: body))
+            let head = try await body.head()
+            return HTTPStreamingResponse(
+                head: HTTPResponseHead(status: Int(head.status.code), headers: head.headers.map { ($0.name, $0.value) })
+            ) { [self] in
+                do {
+                    return try await body.next()
+                } catch {
+                    throw self.mapBodyError(error)
+                }
             }
+        } catch {
+            throw mapConnectError(error, url: request.url)
         }
     }
 
@@ -75,20 +102,24 @@ public final class AsyncHTTPClientTransport: HTTPTransport {
         outgoing.headers.replaceOrAdd(name: "User-Agent", value: "qwen-chat")
         if let body = request.body { outgoing.body = .bytes(body) }
         do {
-            return try await client.execute(outgoing, timeout: .hours(24))
+            return try await client.execute(outgoing, timeout: idleTimeout)
         } catch {
             throw mapConnectError(error, url: request.url)
         }
     }
 
+    private static func place(_ url: String) -> String {
+        URLParts(url).map { "\($0.host):\($0.port)" } ?? URLParts.redacting(url)
+    }
+
     private func mapConnectError(_ error: any Error, url: String) -> any Error {
-        if error is CancellationError { return error }
+        if error is CancellationError || error is TransportError { return error }
         if let error = error as? HTTPClientError, error == .cancelled { return CancellationError() }
-        let place = URLParts(url).map { "\($0.host):\($0.port)" } ?? URLParts.redacting(url)
+        let place = Self.place(url)
         let text = String(describing: error)
         let typeName = String(reflecting: type(of: error))
         let reason: String
-        if let error = error as? HTTPClientError, error == .readTimeout {
+        if let error = error as? HTTPClientError, error == .readTimeout || error == .deadlineExceeded {
             return TransportError(.idleTimeout, "no answer from \(place) for \(idleSeconds) s")
         } else if let error = error as? HTTPClientError, error == .connectTimeout {
             reason = "connection timed out"
@@ -111,29 +142,15 @@ public final class AsyncHTTPClientTransport: HTTPTransport {
     }
 
     private func mapBodyError(_ error: any Error) -> any Error {
-        if error is CancellationError { return error }
+        if error is CancellationError || error is TransportError { return error }
         if let error = error as? HTTPClientError {
             if error == .cancelled { return CancellationError() }
-            if error == .readTimeout { return TransportError(.idleTimeout, "no data from the Space for \(idleSeconds) s") }
+            if error == .readTimeout || error == .deadlineExceeded { return TransportError(.idleTimeout, "no data from the Space for \(idleSeconds) s") }
         }
         return TransportError(.connectionLost, oneLine(String(describing: error), limit: 160))
     }
 
     private static func head(of response: HTTPClientResponse) -> HTTPResponseHead {
         HTTPResponseHead(status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) })
-    }
-}
-
-/// Lets the body iterator be shared with the `@Sendable` chunk closure; only one task reads.
-private final class BodyReader: @unchecked Sendable {
-    private var iterator: HTTPClientResponse.Body.AsyncIterator
-
-    init(iterator: HTTPClientResponse.Body.AsyncIterator) {
-        self.iterator = iterator
-    }
-
-    func next() async throws -> [UInt8]? {
-        guard let buffer = try await iterator.next() else { return nil }
-        return Array(buffer.readableBytesView)
     }
 }

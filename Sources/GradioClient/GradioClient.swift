@@ -218,6 +218,16 @@ public struct GradioClient: Sendable {
         var job = GradioJob(eventID: eventID, sendsDiffs: connection.config.sendsDiffs)
         var warnedMalformed = false
         var outcome: GradioJob.Step?
+        // Consecutive `process_generating` diffs from one network read that only append are
+        // reported as one event: the outputs are the same, and what follows (text tracking,
+        // the sanitizer, drawing) then runs once per read instead of once per token. Any other
+        // op (a rewrite of earlier text) is its own event, so consumers still see every revision.
+        var pendingEdits: [[EditOperation]]?
+        func flushEdits() throws {
+            guard let edits = pendingEdits else { return }
+            pendingEdits = nil
+            try onEvent(.generating(edits: edits), job.outputs ?? [])
+        }
         while outcome == nil {
             let chunk: [UInt8]?
             do {
@@ -230,22 +240,39 @@ public struct GradioClient: Sendable {
                 guard outcome == nil else { return }
                 let message: GradioMessage
                 do {
-                    message = try GradioMessage(json: JSONValue.parse(event.data))
+                    message = try job.decode(event.data)
                 } catch {
                     if !warnedMalformed {
                         warnedMalformed = true
+                        try flushEdits()
                         try onEvent(.warning("skipped a malformed event from the Space (\(error))"), job.outputs ?? [])
                     }
                     return
                 }
+                // Pending appends are reported with the outputs they produced, before this
+                // message changes them (unless it only appends too).
+                let appendsOnly = message.edits?.allSatisfy { $0.allSatisfy { $0.kind == .append } } ?? false
+                if !appendsOnly { try flushEdits() }
                 switch job.handle(message) {
                 case .ignore: break
+                case .event(.generating(let edits?)) where appendsOnly:
+                    if pendingEdits == nil {
+                        pendingEdits = edits
+                    } else {
+                        for index in edits.indices where !edits[index].isEmpty {
+                            pendingEdits![index].append(contentsOf: edits[index])
+                        }
+                    }
                 case .event(let jobEvent):
+                    try flushEdits()
                     try onEvent(jobEvent, job.outputs ?? [])
                     if jobEvent == .completed { outcome = .event(.completed) }
-                case let step: outcome = step
+                case let step:
+                    try flushEdits()
+                    outcome = step
                 }
             }
+            try flushEdits()
         }
         switch outcome {
         case .event?: return

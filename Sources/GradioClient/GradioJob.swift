@@ -40,6 +40,17 @@ public struct GradioJob: Sendable {
         self.sendsDiffs = sendsDiffs
     }
 
+    /// Decodes the next message of this job's stream from its bytes, reading edit ops straight
+    /// from the wire once the outputs are known (see `GradioMessage.init(bytes:eventID:expectingEdits:)`).
+    public func decode<Bytes: Collection<UInt8>>(_ bytes: Bytes) throws -> GradioMessage {
+        let expectingEdits = sendsDiffs && outputs != nil
+        if expectingEdits, let eventID,
+           let message = bytes.withContiguousStorageIfAvailable({ GradioMessage(streamedDiff: $0, eventID: eventID) }) ?? nil {
+            return message
+        }
+        return try GradioMessage(bytes: bytes, eventID: eventID, expectingEdits: expectingEdits)
+    }
+
     public mutating func handle(_ message: GradioMessage) -> Step {
         if let id = message.eventID, let eventID, id != eventID { return .ignore }
         switch message.kind {
@@ -49,6 +60,7 @@ public struct GradioJob: Sendable {
             return .event(.started(eta: eta))
         case .processGenerating(let output, let success):
             guard success else { return finish(.fail(.upstreamError(output["error"]?.stringValue))) }
+            if let edits = message.edits, sendsDiffs, outputs != nil { return applyEdits(edits) }
             guard case .array(let data)? = output["data"] else {
                 return .event(.warning("a generating message without output data was skipped"))
             }
@@ -88,19 +100,32 @@ public struct GradioJob: Sendable {
         }
         var allEdits: [[EditOperation]] = []
         allEdits.reserveCapacity(data.count)
-        do {
-            for (index, item) in data.enumerated() {
-                guard case .array(let rawOps) = item else { throw EditError("output \(index) is not a list of edits") }
-                let ops = try rawOps.map(EditOperation.init(wire:))
-                allEdits.append(ops)
+        for (index, item) in data.enumerated() {
+            guard case .array(let rawOps) = item else { return badEdits(EditError("output \(index) is not a list of edits")) }
+            do {
+                allEdits.append(try rawOps.map(EditOperation.init(wire:)))
+            } catch {
+                return badEdits(error)
             }
-            guard allEdits.count == outputs!.count else { throw EditError("edits for \(allEdits.count) outputs, have \(outputs!.count)") }
+        }
+        return applyEdits(allEdits)
+    }
+
+    private mutating func applyEdits(_ allEdits: [[EditOperation]]) -> Step {
+        guard allEdits.count == outputs!.count else {
+            return badEdits(EditError("edits for \(allEdits.count) outputs, have \(outputs!.count)"))
+        }
+        do {
             for (index, ops) in allEdits.enumerated() where !ops.isEmpty {
                 try outputs![index].apply(ops)
             }
         } catch {
-            return finish(.fail(GradioError(.badResponse, "the Space sent an update this client cannot apply (\(error))")))
+            return badEdits(error)
         }
         return .event(.generating(edits: allEdits))
+    }
+
+    private mutating func badEdits(_ error: any Error) -> Step {
+        finish(.fail(GradioError(.badResponse, "the Space sent an update this client cannot apply (\(error))")))
     }
 }

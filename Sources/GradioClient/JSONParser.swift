@@ -52,11 +52,11 @@ struct JSONParser {
         return value
     }
 
-    private func error(_ reason: String) -> JSONParseError {
+    func error(_ reason: String) -> JSONParseError {
         JSONParseError(offset: position, reason: reason)
     }
 
-    private mutating func skipWhitespace() {
+    mutating func skipWhitespace() {
         while position < bytes.count {
             switch bytes[position] {
             case 0x20, 0x0A, 0x0D, 0x09: position += 1
@@ -65,7 +65,7 @@ struct JSONParser {
         }
     }
 
-    private mutating func parseValue() throws -> JSONValue {
+    mutating func parseValue() throws -> JSONValue {
         guard position < bytes.count else { throw error("unexpected end of input") }
         switch bytes[position] {
         case UInt8(ascii: "{"): return try parseObject()
@@ -92,7 +92,7 @@ struct JSONParser {
         position += count
     }
 
-    private mutating func enter() throws {
+    mutating func enter() throws {
         depth += 1
         if depth > Self.maximumDepth { throw error("nesting deeper than \(Self.maximumDepth)") }
     }
@@ -159,11 +159,17 @@ struct JSONParser {
 
     private mutating func parseNumber() throws -> JSONValue {
         let start = position
+        try scanNumber()
+        return .number(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self))
+    }
+
+    /// Reads past a number (or `-Infinity`), checking its grammar.
+    private mutating func scanNumber() throws {
         if bytes[position] == UInt8(ascii: "-") {
             position += 1
             if position < bytes.count, bytes[position] == UInt8(ascii: "I") {
                 try expectLiteral("Infinity")
-                return .number("-Infinity")
+                return
             }
         }
         let digitsStart = position
@@ -184,14 +190,13 @@ struct JSONParser {
             while position < bytes.count, isDigit(bytes[position]) { position += 1 }
             guard position > exponentStart else { throw error("expected an exponent") }
         }
-        return .number(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self))
     }
 
     private func isDigit(_ byte: UInt8) -> Bool {
         byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")
     }
 
-    private mutating func parseString() throws -> String {
+    mutating func parseString() throws -> String {
         position += 1
         let start = position
         // Fast path: no escapes, which is nearly every string Gradio sends.
@@ -234,6 +239,174 @@ struct JSONParser {
             }
         }
         throw error("unterminated string")
+    }
+
+    // MARK: Skipping
+
+    /// Reads past one value without building it, accepting and rejecting exactly what
+    /// `parseValue` does; for fields a caller does not need.
+    mutating func skipValue() throws {
+        guard position < bytes.count else { throw error("unexpected end of input") }
+        switch bytes[position] {
+        case UInt8(ascii: "{"): try skipContainer(close: UInt8(ascii: "}"), members: true)
+        case UInt8(ascii: "["): try skipContainer(close: UInt8(ascii: "]"), members: false)
+        case UInt8(ascii: "\""): try skipString()
+        case UInt8(ascii: "t"): try expectLiteral("true")
+        case UInt8(ascii: "f"): try expectLiteral("false")
+        case UInt8(ascii: "n"): try expectLiteral("null")
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): try scanNumber()
+        case UInt8(ascii: "N"): try expectLiteral("NaN")
+        case UInt8(ascii: "I"): try expectLiteral("Infinity")
+        default: throw error("unexpected character")
+        }
+    }
+
+    private mutating func skipContainer(close: UInt8, members: Bool) throws {
+        try enter()
+        defer { depth -= 1 }
+        position += 1
+        skipWhitespace()
+        if position < bytes.count, bytes[position] == close {
+            position += 1
+            return
+        }
+        while true {
+            skipWhitespace()
+            if members {
+                guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else {
+                    throw error("expected a member name")
+                }
+                try skipString()
+                skipWhitespace()
+                guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { throw error("expected ':'") }
+                position += 1
+                skipWhitespace()
+            }
+            try skipValue()
+            skipWhitespace()
+            guard position < bytes.count else { throw error("unexpected end of input") }
+            if bytes[position] == UInt8(ascii: ",") {
+                position += 1
+            } else if bytes[position] == close {
+                position += 1
+                return
+            } else {
+                throw error(members ? "expected ',' or '}'" : "expected ',' or ']'")
+            }
+        }
+    }
+
+    /// Reads an object member by member, handing each member's name to `body`, which must
+    /// read or skip the value.
+    mutating func readMembers(_ body: (inout JSONParser, UnsafeBufferPointer<UInt8>) throws -> Void) throws {
+        try enter()
+        defer { depth -= 1 }
+        position += 1
+        skipWhitespace()
+        if position < bytes.count, bytes[position] == UInt8(ascii: "}") {
+            position += 1
+            return
+        }
+        while true {
+            skipWhitespace()
+            guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else {
+                throw error("expected a member name")
+            }
+            var escapedName: String?
+            let plainName = plainStringBytes()
+            if plainName == nil { escapedName = try parseString() }
+            skipWhitespace()
+            guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { throw error("expected ':'") }
+            position += 1
+            skipWhitespace()
+            if let plainName {
+                try body(&self, plainName)
+            } else {
+                try escapedName!.withUTF8 { try body(&self, $0) }
+            }
+            skipWhitespace()
+            guard position < bytes.count else { throw error("unexpected end of input") }
+            if bytes[position] == UInt8(ascii: ",") {
+                position += 1
+            } else if bytes[position] == UInt8(ascii: "}") {
+                position += 1
+                return
+            } else {
+                throw error("expected ',' or '}'")
+            }
+        }
+    }
+
+    /// A value; a string equal to one of `candidates` shares that string's storage instead of
+    /// allocating its own.
+    mutating func parseValue(interning candidates: [String]) throws -> JSONValue {
+        let start = position
+        if position < bytes.count, bytes[position] == UInt8(ascii: "\""), let text = plainStringBytes() {
+            if let known = candidates.first(where: { Self.matches(text, text: $0) }) { return .string(known) }
+            position = start
+        }
+        return try parseValue()
+    }
+
+    /// Whether `bytes` are exactly the UTF-8 of `string`.
+    static func matches(_ bytes: UnsafeBufferPointer<UInt8>, _ string: StaticString) -> Bool {
+        guard string.utf8CodeUnitCount == bytes.count else { return false }
+        let stored = string.utf8Start
+        for index in 0..<bytes.count where stored[index] != bytes[index] { return false }
+        return true
+    }
+
+    static func matches(_ bytes: UnsafeBufferPointer<UInt8>, text string: String) -> Bool {
+        guard string.utf8.count == bytes.count else { return false }
+        var string = string
+        return string.withUTF8 { stored in
+            for index in 0..<bytes.count where stored[index] != bytes[index] { return false }
+            return true
+        }
+    }
+
+    /// Reads past a string, checking its escapes as `parseString` does.
+    mutating func skipString() throws {
+        position += 1
+        while position < bytes.count {
+            switch bytes[position] {
+            case UInt8(ascii: "\""):
+                position += 1
+                return
+            case UInt8(ascii: "\\"):
+                position += 1
+                guard position < bytes.count else { throw error("unterminated escape") }
+                let escape = bytes[position]
+                position += 1
+                switch escape {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
+                     UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+                    break
+                case UInt8(ascii: "u"): _ = try parseUnicodeEscape()
+                default: throw error("invalid escape")
+                }
+            default:
+                position += 1
+            }
+        }
+        throw error("unterminated string")
+    }
+
+    /// The bytes of a string without escapes (nil, position unchanged, when it has any), so a
+    /// member name can be matched without making a `String`.
+    mutating func plainStringBytes() -> UnsafeBufferPointer<UInt8>? {
+        var end = position + 1
+        while end < bytes.count {
+            switch bytes[end] {
+            case UInt8(ascii: "\""):
+                let text = UnsafeBufferPointer(rebasing: bytes[(position + 1)..<end])
+                position = end + 1
+                return text
+            case UInt8(ascii: "\\"): return nil
+            default: end += 1
+            }
+        }
+        return nil
     }
 
     private mutating func parseHex4() throws -> UInt32 {

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// One dispatched server-sent event. `data` holds the joined `data:` lines as raw UTF-8.
 public struct ServerSentEvent: Sendable, Equatable {
     public var type: String?
@@ -65,35 +71,46 @@ public struct ServerSentEventParser: Sendable {
         let count = buffer.count
         if atStreamStart, count > 0 { skipByteOrderMark(buffer, &start, &i) }
         while i < count {
+            let end = Self.lineBreak(in: buffer, from: i)
+            if end > i { lastWasCR = false }
+            i = end
+            guard i < count else { break }
             let byte = buffer[i]
-            if byte == 0x0A || byte == 0x0D {
-                if byte == 0x0A, lastWasCR, i == start, line.isEmpty {
-                    // The \n of a \r\n whose \r ended the previous line.
-                    lastWasCR = false
-                    i += 1
-                    start = i
-                    continue
-                }
-                if line.isEmpty {
-                    try processLine(UnsafeBufferPointer(rebasing: buffer[start..<i]), emit: emit)
-                } else {
-                    line.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[start..<i]))
-                    // Move the line out rather than copy it: events can be megabytes.
-                    var full: [UInt8] = []
-                    swap(&full, &line)
-                    try full.withUnsafeBufferPointer { try processLine($0, emit: emit) }
-                }
-                lastWasCR = byte == 0x0D
-                i += 1
-                start = i
-            } else {
+            if byte == 0x0A, lastWasCR, i == start, line.isEmpty {
+                // The \n of a \r\n whose \r ended the previous line.
                 lastWasCR = false
                 i += 1
+                start = i
+                continue
             }
+            if line.isEmpty {
+                try processLine(UnsafeBufferPointer(rebasing: buffer[start..<i]), emit: emit)
+            } else {
+                line.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[start..<i]))
+                // Move the line out rather than copy it: events can be megabytes.
+                var full: [UInt8] = []
+                swap(&full, &line)
+                try full.withUnsafeBufferPointer { try processLine($0, emit: emit) }
+            }
+            lastWasCR = byte == 0x0D
+            i += 1
+            start = i
         }
         if start < count {
             line.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[start..<count]))
         }
+    }
+
+    /// The index of the first `\r` or `\n` at or after `from`, or the buffer's end; memchr
+    /// finds it at memory speed, which matters for megabyte-long lines.
+    private static func lineBreak(in buffer: UnsafeBufferPointer<UInt8>, from: Int) -> Int {
+        guard let base = buffer.baseAddress, from < buffer.count else { return buffer.count }
+        var lf = buffer.count
+        if let found = memchr(base + from, 0x0A, buffer.count - from) {
+            lf = UnsafeRawPointer(found) - UnsafeRawPointer(base)
+        }
+        guard lf > from, let cr = memchr(base + from, 0x0D, lf - from) else { return lf }
+        return UnsafeRawPointer(cr) - UnsafeRawPointer(base)
     }
 
     private mutating func skipByteOrderMark(_ buffer: UnsafeBufferPointer<UInt8>, _ start: inout Int, _ i: inout Int) {

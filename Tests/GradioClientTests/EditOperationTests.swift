@@ -70,7 +70,7 @@ func gradioDiff(_ old: JSONValue, _ new: JSONValue) -> [EditOperation] {
 
 // MARK: - Random JSON
 
-private struct JSONGenerator {
+struct JSONGenerator {
     var rng: SplitMix64
     static let words = ["", "a", "ab", "abc", "hello", "hello world", "é", "e\u{301}", "你好", "🙂", " ", "\n", "ha ha", "\"q\"", "x\\y"]
     static let keys = ["a", "b", "c", "text", "role", "content", "0", "1", "é", ""]

@@ -122,6 +122,25 @@ private func connection(prefix: String = "", fnIndex: Int = 3, triggerID: Int? =
 
 private let qwenData: [JSONValue] = [.string("What is 2+2?"), .array([]), .string("You are terse."), .string("72B")]
 
+/// Consecutive append-only edit events merged into one (their edits concatenated, the later
+/// outputs kept), as the client does for the tokens of one network read.
+private func coalesced(_ run: Run) -> Run {
+    func appendsOnly(_ edits: [[EditOperation]]) -> Bool { edits.allSatisfy { $0.allSatisfy { $0.kind == .append } } }
+    var merged = Run()
+    merged.error = run.error
+    for (event, outputs) in zip(run.events, run.outputs) {
+        if case .generating(let edits?) = event, appendsOnly(edits),
+           case .generating(let previous?)? = merged.events.last, appendsOnly(previous) {
+            merged.events[merged.events.count - 1] = .generating(edits: zip(previous, edits).map { $0 + $1 })
+            merged.outputs[merged.outputs.count - 1] = outputs
+        } else {
+            merged.events.append(event)
+            merged.outputs.append(outputs)
+        }
+    }
+    return merged
+}
+
 private struct Run {
     var events: [JobEvent] = []
     var outputs: [[JSONValue]] = []
@@ -364,8 +383,49 @@ struct GradioClientTests {
         let capture = Capture.gradio4("normal-stream")
         let (whole, _) = await run(body: capture.bodyBytes, eventID: capture.eventID, chunking: { _, b in [b] })
         let (bytes, _) = await run(body: capture.bodyBytes, eventID: capture.eventID, chunking: { _, b in b.map { [$0] } })
-        #expect(whole.events == bytes.events)
-        #expect(whole.outputs == bytes.outputs)
+        // Byte by byte, every token is its own event; all at once, the tokens of one read are
+        // one event carrying all their edits. Merged the same way, the two runs are identical.
+        #expect(bytes.events.count > whole.events.count)
+        #expect(coalesced(whole).events == coalesced(bytes).events)
+        #expect(coalesced(whole).outputs == coalesced(bytes).outputs)
+        #expect(whole.outputs.last == bytes.outputs.last)
+    }
+
+    @Test func rewritesAreNeverMergedWithTheirNeighbours() async throws {
+        // TRIGGER_INDENT: cleandoc rewrites earlier text mid-stream (replace ops among appends).
+        let capture = Capture.load("harness/replica-4.44.1-indent.txt")
+        let (whole, _) = await run(body: capture.bodyBytes, eventID: capture.eventID, chunking: { _, b in [b] })
+        let edits = whole.events.compactMap { event -> [[EditOperation]]? in
+            if case .generating(let edits?) = event { edits } else { nil }
+        }
+        let replaces = capture.events.filter { $0.jsonText.contains(#"["replace""#) }.count
+        #expect(replaces > 0)
+        #expect(edits.filter { $0.joined().contains { $0.kind != .append } }.count == replaces)
+        #expect(whole.outputs.last.map { JSONValue.array($0).isSemanticallyEqual(to: .array(capture.finalOutputs!)) } == true)
+        // Each event's outputs are the state right after its own edits: replaying the events'
+        // edits from the first full value reproduces every reported outputs value.
+        var replayed: [JSONValue]?
+        for (event, outputs) in zip(whole.events, whole.outputs) {
+            guard case .generating(let edits) = event else { continue }
+            if let edits {
+                for (index, ops) in edits.enumerated() { try replayed?[index].apply(ops) }
+            } else {
+                replayed = outputs
+            }
+            #expect(replayed == outputs)
+        }
+    }
+
+    @Test func tokensOfOneReadAreOneEventWithAllTheirEdits() async throws {
+        let capture = Capture.gradio4("normal-stream")
+        let (whole, _) = await run(body: capture.bodyBytes, eventID: capture.eventID, chunking: { _, b in [b] })
+        let edits = whole.events.compactMap { event -> [[EditOperation]]? in
+            if case .generating(let edits?) = event { edits } else { nil }
+        }
+        #expect(edits.count == 1)
+        let diffMessages = capture.events.filter { $0["msg"]?.stringValue == "process_generating" }.dropFirst()
+        #expect(edits.first?[1].count == diffMessages.count)
+        #expect(edits.first?[1].allSatisfy { $0.kind == .append } == true)
     }
 
     @Test func hiddenError() async throws {

@@ -1,0 +1,87 @@
+extension GradioMessage {
+    /// Reads the message nearly every streamed token is, in one pass that builds nothing but
+    /// its edit ops:
+    /// `{"msg":"process_generating","event_id":<eventID>,"output":{"data":<edit lists>,…},"success":true}`.
+    ///
+    /// Returns nil for anything else — another member order, a member that matters in an
+    /// unusual place, a failure, invalid JSON — and the caller decodes the message in full, so
+    /// this changes the cost of a token, never the result.
+    init?(streamedDiff buffer: UnsafeBufferPointer<UInt8>, eventID: String) {
+        var parser = JSONParser(buffer)
+        guard parser.consume(UInt8(ascii: "{")),
+              parser.consumeMemberName("msg"), parser.consumeString("process_generating"),
+              parser.consume(UInt8(ascii: ",")),
+              parser.consumeMemberName("event_id"), parser.consumeString(eventID),
+              parser.consume(UInt8(ascii: ",")),
+              parser.consumeMemberName("output"), parser.consume(UInt8(ascii: "{")),
+              parser.consumeMemberName("data")
+        else { return nil }
+        parser.skipWhitespace()
+        guard let edits = parser.parseEditLists(),
+              // The rest of `output`: nothing the client reads (`data` again, `error`) may follow.
+              parser.skipOtherMembers(allowing: { name in
+                  !JSONParser.matches(name, "data") && !JSONParser.matches(name, "error")
+              }),
+              // The rest of the message: only members a generating message ignores, and success.
+              parser.skipOtherMembers(allowing: { name in
+                  !JSONParser.matches(name, "msg") && !JSONParser.matches(name, "event_id")
+                      && !JSONParser.matches(name, "output")
+              }, success: true)
+        else { return nil }
+        parser.skipWhitespace()
+        guard parser.position == buffer.count else { return nil }
+        self.init(kind: .processGenerating(output: .object(JSONObject()), success: true), eventID: eventID)
+        self.edits = edits
+    }
+}
+
+extension JSONParser {
+    /// Whitespace, then `byte`; false (position unspecified) otherwise.
+    fileprivate mutating func consume(_ byte: UInt8) -> Bool {
+        skipWhitespace()
+        guard position < bytes.count, bytes[position] == byte else { return false }
+        position += 1
+        return true
+    }
+
+    /// A string without escapes whose text is `text`.
+    fileprivate mutating func consumeString(_ text: String) -> Bool {
+        skipWhitespace()
+        guard position < bytes.count, bytes[position] == UInt8(ascii: "\""), let found = plainStringBytes() else { return false }
+        return JSONParser.matches(found, text: text)
+    }
+
+    /// `"name":`.
+    fileprivate mutating func consumeMemberName(_ name: StaticString) -> Bool {
+        skipWhitespace()
+        guard position < bytes.count, bytes[position] == UInt8(ascii: "\""), let found = plainStringBytes(),
+              JSONParser.matches(found, name)
+        else { return false }
+        return consume(UInt8(ascii: ":"))
+    }
+
+    /// The members left in the current object and its closing brace, skipped; false when one
+    /// is not `allowed`, is not valid JSON, or (when `success` is given) a `success` member
+    /// has another value.
+    fileprivate mutating func skipOtherMembers(allowing allowed: (UnsafeBufferPointer<UInt8>) -> Bool, success: Bool? = nil) -> Bool {
+        while true {
+            skipWhitespace()
+            guard position < bytes.count else { return false }
+            if bytes[position] == UInt8(ascii: "}") {
+                position += 1
+                return true
+            }
+            guard bytes[position] == UInt8(ascii: ","), consume(UInt8(ascii: ",")) else { return false }
+            skipWhitespace()
+            guard position < bytes.count, bytes[position] == UInt8(ascii: "\""), let name = plainStringBytes(),
+                  allowed(name), consume(UInt8(ascii: ":"))
+            else { return false }
+            skipWhitespace()
+            if let success, JSONParser.matches(name, "success") {
+                guard (try? parseValue()) == .bool(success) else { return false }
+            } else {
+                guard (try? skipValue()) != nil else { return false }
+            }
+        }
+    }
+}

@@ -1,0 +1,134 @@
+extension JSONParser {
+    /// Reads Gradio's per-output edit-op lists, `[[[op, path, value], ...], ...]`, straight
+    /// into edit ops, without building the JSON arrays around them: a streamed token costs a
+    /// few small allocations instead of a tree.
+    ///
+    /// Returns nil with the position unchanged when the value is anything else (or unusual,
+    /// such as a path index written `1.0`), so the caller reads it as plain JSON and gets the
+    /// same value or error it always would.
+    mutating func parseEditLists() -> [[EditOperation]]? {
+        let start = position
+        let startDepth = depth
+        if let lists = try? readEditLists() { return lists }
+        position = start
+        depth = startDepth
+        return nil
+    }
+
+    private mutating func readEditLists() throws -> [[EditOperation]]? {
+        guard try enterList() else { return nil }
+        defer { depth -= 1 }
+        var lists: [[EditOperation]] = []
+        lists.reserveCapacity(4)
+        if endOfEmptyList() { return lists }
+        while true {
+            guard try enterList() else { return nil }
+            var ops: [EditOperation] = []
+            if !endOfEmptyList() {
+                while true {
+                    guard let op = try readEditOperation() else { return nil }
+                    ops.append(op)
+                    if try closeList() { break }
+                }
+            }
+            depth -= 1
+            lists.append(ops)
+            if try closeList() { return lists }
+        }
+    }
+
+    private mutating func readEditOperation() throws -> EditOperation? {
+        guard try enterList() else { return nil }
+        defer { depth -= 1 }
+        guard position < bytes.count, bytes[position] == UInt8(ascii: "\""), let name = plainStringBytes(),
+              let kind = EditOperation.Kind(name: name)
+        else { return nil }
+        guard try !closeList(), try enterList() else { return nil }
+        var path: [JSONPathComponent] = []
+        path.reserveCapacity(4)
+        if !endOfEmptyList() {
+            while true {
+                guard position < bytes.count else { return nil }
+                if bytes[position] == UInt8(ascii: "\"") {
+                    path.append(.key(try parseString()))
+                } else if let index = readIndex() {
+                    path.append(.index(index))
+                } else {
+                    return nil
+                }
+                if try closeList() { break }
+            }
+        }
+        depth -= 1
+        if try closeList() { return EditOperation(kind, path) }
+        let value = try parseValue()
+        guard try closeList() else { return nil }
+        return EditOperation(kind, path, value)
+    }
+
+    /// `[` and the whitespace after it; false (nothing read) when the next byte is not `[`.
+    private mutating func enterList() throws -> Bool {
+        guard position < bytes.count, bytes[position] == UInt8(ascii: "[") else { return false }
+        try enter()
+        position += 1
+        skipWhitespace()
+        return true
+    }
+
+    /// Right after `[`: true (and consumed) when the list is empty.
+    private mutating func endOfEmptyList() -> Bool {
+        guard position < bytes.count, bytes[position] == UInt8(ascii: "]") else { return false }
+        position += 1
+        return true
+    }
+
+    /// After a list element: true at `]` (consumed), false after `,` (consumed); throws otherwise.
+    private mutating func closeList() throws -> Bool {
+        skipWhitespace()
+        guard position < bytes.count else { throw error("unexpected end of input") }
+        switch bytes[position] {
+        case UInt8(ascii: "]"):
+            position += 1
+            return true
+        case UInt8(ascii: ","):
+            position += 1
+            skipWhitespace()
+            return false
+        default:
+            throw error("expected ',' or ']'")
+        }
+    }
+
+    /// A list index: plain decimal digits that fit an Int, else nil (nothing read).
+    private mutating func readIndex() -> Int? {
+        var end = position
+        var value = 0
+        while end < bytes.count, end - position < 18, bytes[end] >= UInt8(ascii: "0"), bytes[end] <= UInt8(ascii: "9") {
+            value = value * 10 + Int(bytes[end] - UInt8(ascii: "0"))
+            end += 1
+        }
+        guard end > position, end < bytes.count else { return nil }
+        switch bytes[end] {
+        case UInt8(ascii: ","), UInt8(ascii: "]"), 0x20, 0x09, 0x0A, 0x0D: break
+        default: return nil
+        }
+        position = end
+        return value
+    }
+}
+
+extension EditOperation.Kind {
+    init?(name: UnsafeBufferPointer<UInt8>) {
+        if JSONParser.matches(name, "append") {
+            self = .append
+        } else if JSONParser.matches(name, "replace") {
+            self = .replace
+        } else if JSONParser.matches(name, "add") {
+            self = .add
+        } else if JSONParser.matches(name, "delete") {
+            self = .delete
+        } else {
+            return nil
+        }
+    }
+}

@@ -1,0 +1,198 @@
+import AsyncHTTPClient
+import NIOCore
+import NIOHTTP1
+import Synchronization
+
+/// A streamed response body, received on the event loop and handed to the one task that reads
+/// it in batches: each read takes everything that arrived since the last one.
+///
+/// Gradio sends every SSE message as its own HTTP chunk, so a token-per-chunk stream costs an
+/// append per chunk on the event loop rather than an async hand-off per chunk. The idle
+/// timeout is a watchdog per stream, not a timer re-armed on every chunk.
+final class StreamingBody: HTTPClientResponseDelegate, Sendable {
+    typealias Response = Void
+
+    /// Reading pauses when this much is waiting for the reader.
+    static let highWater = 4 << 20
+
+    private struct State {
+        var head: NIOHTTP1.HTTPResponseHead?
+        var buffered: [UInt8] = []
+        var finished = false
+        var failure: (any Error)?
+        var headWaiter: CheckedContinuation<NIOHTTP1.HTTPResponseHead, any Error>?
+        var bodyWaiter: CheckedContinuation<[UInt8]?, any Error>?
+        /// Completed when the reader takes the buffer; the event loop reads no more until then.
+        var paused: EventLoopPromise<Void>?
+        var lastActivity = NIODeadline.now()
+        var watchdog: RepeatedTask?
+        var task: HTTPClient.Task<Void>?
+    }
+
+    private let state = Mutex(State())
+    private let idleTimeout: TimeAmount
+    private let idleError: @Sendable (_ headReceived: Bool) -> any Error
+
+    /// - Parameter idleError: what a reader gets when nothing arrived for `idleTimeout`.
+    init(idleTimeout: TimeAmount, idleError: @escaping @Sendable (_ headReceived: Bool) -> any Error) {
+        self.idleTimeout = idleTimeout
+        self.idleError = idleError
+    }
+
+    deinit {
+        // The reader is gone (it may stop after the message it wanted): end the request.
+        let (task, watchdog) = state.withLock { ($0.task, $0.watchdog) }
+        watchdog?.cancel()
+        task?.cancel()
+    }
+
+    /// Starts watching a running request for idleness.
+    func attach(_ task: HTTPClient.Task<Void>) {
+        let interval = TimeAmount.nanoseconds(max(min(idleTimeout.nanoseconds / 4, 1_000_000_000), 10_000_000))
+        let watchdog = task.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { [weak self] _ in
+            self?.checkIdle()
+        }
+        state.withLock {
+            $0.task = task
+            $0.watchdog = watchdog
+        }
+    }
+
+    private func checkIdle() {
+        let (expired, headReceived) = state.withLock { state -> (Bool, Bool) in
+            guard !state.finished, state.failure == nil else { return (false, false) }
+            return (NIODeadline.now() - state.lastActivity >= idleTimeout, state.head != nil)
+        }
+        if expired { fail(idleError(headReceived), cancelling: true) }
+    }
+
+    // MARK: Event loop side
+
+    func didReceiveHead(task: HTTPClient.Task<Void>, _ head: NIOHTTP1.HTTPResponseHead) -> EventLoopFuture<Void> {
+        let waiter = state.withLock { state in
+            state.head = head
+            state.lastActivity = .now()
+            defer { state.headWaiter = nil }
+            return state.headWaiter
+        }
+        waiter?.resume(returning: head)
+        return task.eventLoop.makeSucceededVoidFuture()
+    }
+
+    func didReceiveBodyPart(task: HTTPClient.Task<Void>, _ buffer: ByteBuffer) -> EventLoopFuture<Void> {
+        let (waiter, batch, paused) = state.withLock { state -> (CheckedContinuation<[UInt8]?, any Error>?, [UInt8], EventLoopPromise<Void>?) in
+            state.lastActivity = .now()
+            state.buffered.append(contentsOf: buffer.readableBytesView)
+            if let waiter = state.bodyWaiter {
+                state.bodyWaiter = nil
+                var batch: [UInt8] = []
+                swap(&batch, &state.buffered)
+                return (waiter, batch, nil)
+            }
+            if state.buffered.count >= Self.highWater {
+                let promise = task.eventLoop.makePromise(of: Void.self)
+                state.paused = promise
+                return (nil, [], promise)
+            }
+            return (nil, [], nil)
+        }
+        waiter?.resume(returning: batch)
+        return paused?.futureResult ?? task.eventLoop.makeSucceededVoidFuture()
+    }
+
+    func didReceiveError(task: HTTPClient.Task<Void>, _ error: any Error) {
+        fail(error, cancelling: false)
+    }
+
+    func didFinishRequest(task: HTTPClient.Task<Void>) throws {
+        let (waiter, batch, watchdog) = state.withLock { state -> (CheckedContinuation<[UInt8]?, any Error>?, [UInt8]?, RepeatedTask?) in
+            state.finished = true
+            defer { state.watchdog = nil }
+            guard let waiter = state.bodyWaiter else { return (nil, nil, state.watchdog) }
+            state.bodyWaiter = nil
+            var batch: [UInt8] = []
+            swap(&batch, &state.buffered)
+            return (waiter, batch.isEmpty ? nil : batch, state.watchdog)
+        }
+        watchdog?.cancel()
+        waiter?.resume(returning: batch)
+    }
+
+    private func fail(_ error: any Error, cancelling: Bool) {
+        let (headWaiter, bodyWaiter, paused, watchdog, task) = state.withLock { state in
+            if state.failure == nil, !state.finished { state.failure = error }
+            defer {
+                state.headWaiter = nil
+                state.bodyWaiter = nil
+                state.paused = nil
+                state.watchdog = nil
+            }
+            return (state.headWaiter, state.bodyWaiter, state.paused, state.watchdog, state.task)
+        }
+        watchdog?.cancel()
+        headWaiter?.resume(throwing: error)
+        bodyWaiter?.resume(throwing: error)
+        paused?.succeed()
+        if cancelling { task?.cancel() }
+    }
+
+    // MARK: Reader side
+
+    /// The response head, once it arrived.
+    func head() async throws -> NIOHTTP1.HTTPResponseHead {
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                let ready: Result<NIOHTTP1.HTTPResponseHead, any Error>? = state.withLock { state in
+                    if let head = state.head { return .success(head) }
+                    if let failure = state.failure { return .failure(failure) }
+                    state.headWaiter = continuation
+                    return nil
+                }
+                if let ready { continuation.resume(with: ready) }
+            }
+        } onCancel: {
+            state.withLock { $0.task }?.cancel()
+        }
+    }
+
+    /// Everything received since the last call, waiting if nothing is; nil at the end.
+    func next() async throws -> [UInt8]? {
+        if let ready = try takeReady() { return ready.bytes }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                let ready: Result<[UInt8]?, any Error>?
+                do {
+                    ready = try takeReady(orWait: continuation).map { .success($0.bytes) }
+                } catch {
+                    ready = .failure(error)
+                }
+                if let ready { continuation.resume(with: ready) }
+            }
+        } onCancel: {
+            state.withLock { $0.task }?.cancel()
+        }
+    }
+
+    private struct Ready {
+        var bytes: [UInt8]?
+    }
+
+    /// The buffered bytes or the end of the body, if either is there; otherwise registers
+    /// `waiter` (when given) and returns nil.
+    private func takeReady(orWait waiter: CheckedContinuation<[UInt8]?, any Error>? = nil) throws -> Ready? {
+        let (ready, paused) = try state.withLock { state -> (Ready?, EventLoopPromise<Void>?) in
+            if !state.buffered.isEmpty {
+                var batch: [UInt8] = []
+                swap(&batch, &state.buffered)
+                defer { state.paused = nil }
+                return (Ready(bytes: batch), state.paused)
+            }
+            if let failure = state.failure { throw failure }
+            if state.finished { return (Ready(bytes: nil), nil) }
+            if let waiter { state.bodyWaiter = waiter }
+            return (nil, nil)
+        }
+        paused?.succeed()
+        return ready
+    }
+}
