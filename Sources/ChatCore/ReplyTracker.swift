@@ -35,7 +35,9 @@ public struct ReplyTracker: Sendable {
         if let edits, edits.indices.contains(outputIndex) {
             let ops = edits[outputIndex]
             if ops.isEmpty { return nil }
-            if ops.allSatisfy({ $0.kind == .append && $0.path == path }) {
+            // Ops decoded from one stream share their path's storage, so after the first
+            // comparison these are pointer comparisons.
+            if ops[0].path == path, ops.allSatisfy({ $0.kind == .append && $0.path == ops[0].path }) {
                 var delta = ""
                 for op in ops { if case .string(let piece) = op.value { delta += piece } }
                 // The ops say the old text was a prefix; trust them once the lengths agree.
@@ -58,8 +60,8 @@ public struct ReplyTracker: Sendable {
     private mutating func reconcile(_ current: String) -> TextUpdate? {
         let known = text.utf8
         let now = current.utf8
-        if known.count == now.count, known.elementsEqual(now) { return nil }
-        if now.count > known.count, now.starts(with: known) {
+        if known.count == now.count, current.hasUTF8Prefix(text) { return nil }
+        if now.count > known.count, current.hasUTF8Prefix(text) {
             let delta = String(Substring(current.utf8.dropFirst(known.count)))
             text = current
             return .delta(delta)

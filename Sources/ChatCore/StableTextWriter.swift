@@ -47,13 +47,12 @@ public struct StableTextWriter: Sendable {
 
     /// The end of the reply: everything not yet written, if the written part is still a prefix.
     public mutating func finish(finalText: String) -> String {
-        if !text.utf8.elementsEqual(finalText.utf8) { replaceText(with: finalText) }
+        if text.utf8.count != finalText.utf8.count || !finalText.hasUTF8Prefix(text) { replaceText(with: finalText) }
         return release(upTo: text.utf8.count)
     }
 
     private mutating func replaceText(with full: String) {
-        let old = text.utf8.prefix(writtenCount)
-        if writtenIsPrefix, !full.utf8.starts(with: old) {
+        if writtenIsPrefix, !full.hasUTF8Prefix(text, length: writtenCount) {
             writtenIsPrefix = false
             conflicts += 1
         }

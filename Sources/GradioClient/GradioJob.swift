@@ -34,6 +34,8 @@ public struct GradioJob: Sendable {
     /// The current output values; nil until the first `process_generating` or completion.
     public private(set) var outputs: [JSONValue]?
     public private(set) var isFinished = false
+    /// The path of the last edit op read, shared by the next ones that repeat it.
+    private var pathMemo = EditPathMemo()
 
     public init(eventID: String?, sendsDiffs: Bool) {
         self.eventID = eventID
@@ -42,11 +44,16 @@ public struct GradioJob: Sendable {
 
     /// Decodes the next message of this job's stream from its bytes, reading edit ops straight
     /// from the wire once the outputs are known (see `GradioMessage.init(bytes:eventID:expectingEdits:)`).
-    public func decode<Bytes: Collection<UInt8>>(_ bytes: Bytes) throws -> GradioMessage {
+    public mutating func decode<Bytes: Collection<UInt8>>(_ bytes: Bytes) throws -> GradioMessage {
         let expectingEdits = sendsDiffs && outputs != nil
-        if expectingEdits, let eventID,
-           let message = bytes.withContiguousStorageIfAvailable({ GradioMessage(streamedDiff: $0, eventID: eventID) }) ?? nil {
-            return message
+        let eventID = eventID
+        if let message = try bytes.withContiguousStorageIfAvailable({ buffer -> GradioMessage? in
+            if expectingEdits, let eventID, let message = GradioMessage(streamedDiff: buffer, eventID: eventID, memo: &pathMemo) {
+                return message
+            }
+            return try GradioMessage(buffer: buffer, expected: eventID, expectingEdits: expectingEdits, memo: &pathMemo)
+        }) {
+            return message!
         }
         return try GradioMessage(bytes: bytes, eventID: eventID, expectingEdits: expectingEdits)
     }

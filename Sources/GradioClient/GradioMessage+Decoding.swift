@@ -12,17 +12,19 @@ extension GradioMessage {
     ///     message's `output.data` should be edit-op lists: they are read straight into
     ///     `edits` when they have that shape (and `msg` came first, as Gradio writes it).
     public init<Bytes: Collection<UInt8>>(bytes: Bytes, eventID expected: String? = nil, expectingEdits: Bool = false) throws {
-        let decode = { (buffer: UnsafeBufferPointer<UInt8>) in
-            try GradioMessage(buffer: buffer, expected: expected, expectingEdits: expectingEdits)
-        }
-        if let decoded = try bytes.withContiguousStorageIfAvailable(decode) {
+        var memo = EditPathMemo()
+        if let decoded = try bytes.withContiguousStorageIfAvailable({
+            try GradioMessage(buffer: $0, expected: expected, expectingEdits: expectingEdits, memo: &memo)
+        }) {
             self = decoded
         } else {
-            self = try Array(bytes).withUnsafeBufferPointer(decode)
+            self = try Array(bytes).withUnsafeBufferPointer {
+                try GradioMessage(buffer: $0, expected: expected, expectingEdits: expectingEdits, memo: &memo)
+            }
         }
     }
 
-    private init(buffer: UnsafeBufferPointer<UInt8>, expected: String?, expectingEdits: Bool) throws {
+    init(buffer: UnsafeBufferPointer<UInt8>, expected: String?, expectingEdits: Bool, memo: inout EditPathMemo) throws {
         var parser = JSONParser(buffer)
         parser.skipWhitespace()
         guard parser.position < buffer.count, buffer[parser.position] == UInt8(ascii: "{") else {
@@ -37,7 +39,7 @@ extension GradioMessage {
                 // Only a generating message's data can be edits (a completed one holds values).
                 let edits = expectingEdits && members.msg?.stringValue == "process_generating"
                 members.edits = nil
-                members.output = try parser.parseOutput(expectingEdits: edits, edits: &members.edits)
+                members.output = try parser.parseOutput(expectingEdits: edits, edits: &members.edits, memo: &memo)
             case .msg:
                 members.msg = try parser.parseValue(interning: Self.messageNames)
             case .eventID:
@@ -109,12 +111,14 @@ extension GradioMessage.Field {
 extension JSONParser {
     /// A message's `output`: only `data` and `error` are built; `data` goes to `edits` instead
     /// when edit ops are expected and it has their shape.
-    fileprivate mutating func parseOutput(expectingEdits: Bool, edits: inout [[EditOperation]]?) throws -> JSONValue {
+    fileprivate mutating func parseOutput(
+        expectingEdits: Bool, edits: inout [[EditOperation]]?, memo: inout EditPathMemo
+    ) throws -> JSONValue {
         guard position < bytes.count, bytes[position] == UInt8(ascii: "{") else { return try parseValue() }
         var object = JSONObject()
         try readMembers { parser, name in
             if JSONParser.matches(name, "data") {
-                if expectingEdits, let lists = parser.parseEditLists() {
+                if expectingEdits, let lists = parser.parseEditLists(memo: &memo) {
                     edits = lists
                     object["data"] = nil
                 } else {

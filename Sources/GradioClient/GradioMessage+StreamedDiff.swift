@@ -6,10 +6,10 @@ extension GradioMessage {
     /// Returns nil for anything else — another member order, a member that matters in an
     /// unusual place, a failure, invalid JSON — and the caller decodes the message in full, so
     /// this changes the cost of a token, never the result.
-    init?(streamedDiff buffer: UnsafeBufferPointer<UInt8>, eventID: String) {
+    init?(streamedDiff buffer: UnsafeBufferPointer<UInt8>, eventID: String, memo: inout EditPathMemo) {
         var parser = JSONParser(buffer)
         guard parser.consume(UInt8(ascii: "{")),
-              parser.consumeMemberName("msg"), parser.consumeString("process_generating"),
+              parser.consumeMemberName("msg"), parser.consumeString(known: "process_generating"),
               parser.consume(UInt8(ascii: ",")),
               parser.consumeMemberName("event_id"), parser.consumeString(eventID),
               parser.consume(UInt8(ascii: ",")),
@@ -17,7 +17,7 @@ extension GradioMessage {
               parser.consumeMemberName("data")
         else { return nil }
         parser.skipWhitespace()
-        guard let edits = parser.parseEditLists(),
+        guard let edits = parser.parseEditLists(memo: &memo),
               // The rest of `output`: nothing the client reads (`data` again, `error`) may follow.
               parser.skipOtherMembers(allowing: { name in
                   !JSONParser.matches(name, "data") && !JSONParser.matches(name, "error")
@@ -30,8 +30,16 @@ extension GradioMessage {
         else { return nil }
         parser.skipWhitespace()
         guard parser.position == buffer.count else { return nil }
-        self.init(kind: .processGenerating(output: .object(JSONObject()), success: true), eventID: eventID)
+        kind = .processGenerating(output: .object(JSONObject()), success: true)
+        self.eventID = eventID
         self.edits = edits
+    }
+}
+
+extension GradioMessage {
+    init?(streamedDiff buffer: UnsafeBufferPointer<UInt8>, eventID: String) {
+        var memo = EditPathMemo()
+        self.init(streamedDiff: buffer, eventID: eventID, memo: &memo)
     }
 }
 
@@ -42,6 +50,13 @@ extension JSONParser {
         guard position < bytes.count, bytes[position] == byte else { return false }
         position += 1
         return true
+    }
+
+    /// A string without escapes whose text is `known`.
+    fileprivate mutating func consumeString(known: StaticString) -> Bool {
+        skipWhitespace()
+        guard position < bytes.count, bytes[position] == UInt8(ascii: "\""), let found = plainStringBytes() else { return false }
+        return JSONParser.matches(found, known)
     }
 
     /// A string without escapes whose text is `text`.

@@ -1,3 +1,24 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The last edit-op path read and its exact bytes. A stream appends to the same path token
+/// after token, so the next op usually shares this path's array instead of building its own,
+/// and comparing two such paths is a pointer comparison.
+struct EditPathMemo: Sendable {
+    var bytes: [UInt8] = []
+    var path: [JSONPathComponent] = []
+
+    /// Whether `buffer` holds these exact bytes at `position`. A JSON list is self-delimiting,
+    /// so equal bytes up to the closing `]` mean an equal list.
+    func matches(_ buffer: UnsafeBufferPointer<UInt8>, at position: Int) -> Bool {
+        guard !bytes.isEmpty, let base = buffer.baseAddress, buffer.count - position >= bytes.count else { return false }
+        return bytes.withUnsafeBufferPointer { memcmp(base + position, $0.baseAddress!, $0.count) == 0 }
+    }
+}
+
 extension JSONParser {
     /// Reads Gradio's per-output edit-op lists, `[[[op, path, value], ...], ...]`, straight
     /// into edit ops, without building the JSON arrays around them: a streamed token costs a
@@ -6,16 +27,16 @@ extension JSONParser {
     /// Returns nil with the position unchanged when the value is anything else (or unusual,
     /// such as a path index written `1.0`), so the caller reads it as plain JSON and gets the
     /// same value or error it always would.
-    mutating func parseEditLists() -> [[EditOperation]]? {
+    mutating func parseEditLists(memo: inout EditPathMemo) -> [[EditOperation]]? {
         let start = position
         let startDepth = depth
-        if let lists = try? readEditLists() { return lists }
+        if let lists = try? readEditLists(memo: &memo) { return lists }
         position = start
         depth = startDepth
         return nil
     }
 
-    private mutating func readEditLists() throws -> [[EditOperation]]? {
+    private mutating func readEditLists(memo: inout EditPathMemo) throws -> [[EditOperation]]? {
         guard try enterList() else { return nil }
         defer { depth -= 1 }
         var lists: [[EditOperation]] = []
@@ -26,7 +47,7 @@ extension JSONParser {
             var ops: [EditOperation] = []
             if !endOfEmptyList() {
                 while true {
-                    guard let op = try readEditOperation() else { return nil }
+                    guard let op = try readEditOperation(memo: &memo) else { return nil }
                     ops.append(op)
                     if try closeList() { break }
                 }
@@ -37,13 +58,32 @@ extension JSONParser {
         }
     }
 
-    private mutating func readEditOperation() throws -> EditOperation? {
+    private mutating func readEditOperation(memo: inout EditPathMemo) throws -> EditOperation? {
         guard try enterList() else { return nil }
         defer { depth -= 1 }
         guard position < bytes.count, bytes[position] == UInt8(ascii: "\""), let name = plainStringBytes(),
               let kind = EditOperation.Kind(name: name)
         else { return nil }
-        guard try !closeList(), try enterList() else { return nil }
+        guard try !closeList() else { return nil }
+        let path: [JSONPathComponent]
+        if memo.matches(bytes, at: position) {
+            path = memo.path
+            position += memo.bytes.count
+        } else {
+            let start = position
+            guard let read = try readPath() else { return nil }
+            memo = EditPathMemo(bytes: Array(UnsafeBufferPointer(rebasing: bytes[start..<position])), path: read)
+            path = read
+        }
+        if try closeList() { return EditOperation(kind, path) }
+        let value = try parseValue()
+        guard try closeList() else { return nil }
+        return EditOperation(kind, path, value)
+    }
+
+    /// `[index or key, ...]`, ending right after its `]`.
+    private mutating func readPath() throws -> [JSONPathComponent]? {
+        guard try enterList() else { return nil }
         var path: [JSONPathComponent] = []
         path.reserveCapacity(4)
         if !endOfEmptyList() {
@@ -60,10 +100,7 @@ extension JSONParser {
             }
         }
         depth -= 1
-        if try closeList() { return EditOperation(kind, path) }
-        let value = try parseValue()
-        guard try closeList() else { return nil }
-        return EditOperation(kind, path, value)
+        return path
     }
 
     /// `[` and the whitespace after it; false (nothing read) when the next byte is not `[`.

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Why a JSON text could not be read; `offset` is the byte where reading stopped.
 public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertible {
     public var offset: Int
@@ -358,6 +364,11 @@ struct JSONParser {
 
     static func matches(_ bytes: UnsafeBufferPointer<UInt8>, text string: String) -> Bool {
         guard string.utf8.count == bytes.count else { return false }
+        if let equal = string.utf8.withContiguousStorageIfAvailable({ stored in
+            bytes.isEmpty || memcmp(stored.baseAddress!, bytes.baseAddress!, bytes.count) == 0
+        }) {
+            return equal
+        }
         var string = string
         return string.withUTF8 { stored in
             for index in 0..<bytes.count where stored[index] != bytes[index] { return false }

@@ -119,6 +119,25 @@ struct MessageDecodingTests {
         #expect(Reading(full) == (try plain(text, expectingEdits: true)))
     }
 
+    @Test func aRememberedPathIsOnlyReusedForTheSameBytes() throws {
+        var memo = EditPathMemo()
+        func read(_ text: String) -> [[EditOperation]]? {
+            Array(text.utf8).withUnsafeBufferPointer { buffer in
+                var parser = JSONParser(buffer)
+                return parser.parseEditLists(memo: &memo)
+            }
+        }
+        let texts = [
+            #"[[["append",[0,1,"text"],"a"]]]"#, #"[[["append",[0,1,"text"],"b"]]]"#, #"[[["append",[0,1,"text2"],"c"]]]"#,
+            #"[[["append",[0,1],"d"]]]"#, #"[[["append",[0,1,2],"e"]]]"#, #"[[["append",[0, 1],"f"]]]"#, #"[[["append",[],"g"]]]"#,
+            #"[[["append",[0,1,"text"],"h"],["append",[0,1,"text"],"i"]]]"#,
+        ]
+        for text in texts {
+            let expected = try JSONValue.parse(text).arrayValue!.map { try $0.arrayValue!.map(EditOperation.init(wire:)) }
+            #expect(read(text) == expected, "\(text)")
+        }
+    }
+
     @Test func completedValuesThatLookLikeEditListsStayValues() throws {
         let text = #"{"msg":"process_completed","event_id":"e1","output":{"data":[[],[],[]]},"success":true}"#
         let message = try GradioMessage(bytes: Array(text.utf8), eventID: "e1", expectingEdits: true)
@@ -176,15 +195,20 @@ struct MessageDecodingTests {
     @Test("property: edit lists read straight from bytes equal the ops read from the tree", arguments: [UInt64(21), 22])
     func editListsAgree(seed: UInt64) throws {
         var generator = JSONGenerator(rng: SplitMix64(seed: seed))
+        // One memo for the whole run, as a job keeps one: a remembered path must never stand
+        // in for a different one.
+        var memo = EditPathMemo()
         for _ in 0..<800 {
             let old = generator.value(depth: 3)
             let lists = (0..<generator.int(0...3)).map { _ in gradioDiff(old, generator.mutate(old)) }
             let text = JSONValue.array(lists.map { .array($0.map(\.wire)) }).jsonText
-            let direct = Array(text.utf8).withUnsafeBufferPointer { buffer -> [[EditOperation]]? in
-                var parser = JSONParser(buffer)
-                return parser.parseEditLists()
+            for _ in 0..<2 {
+                let direct = Array(text.utf8).withUnsafeBufferPointer { buffer -> [[EditOperation]]? in
+                    var parser = JSONParser(buffer)
+                    return parser.parseEditLists(memo: &memo)
+                }
+                #expect(direct == lists, "\(text)")
             }
-            #expect(direct == lists, "\(text)")
         }
     }
 }
