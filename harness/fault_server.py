@@ -25,10 +25,13 @@ so tests put a unique tag in their messages. Keywords (longest match wins):
   FAULT_SESSION_LOST_ONCE      only the first data stream for that message says so
   FAULT_TRICKLE                a short reply whose whole stream goes out one byte per 50 ms
   FAULT_SLOW                   a long reply ("slow0 slow1 ...") at one 3-char token per 0.1 s
+  FAULT_LINGER                 a normal reply, then the stream stays open with a heartbeat every
+                               0.2 s for 30 s (a client done with its reply should hang up)
   anything else                "Echo: <message>" in 3-char append ops, like the Space
 
 Debugging endpoints: GET /debug/last-auth -> {"authorization": <last Authorization header>};
-GET /debug/auth?tag=X -> the Authorization header of the last join whose message contains X.
+GET /debug/auth?tag=X -> the Authorization header of the last join whose message contains X;
+GET /debug/open-streams?tag=X -> {"open": <data streams still open for messages containing X>}.
 """
 
 import asyncio
@@ -64,6 +67,7 @@ CONFIG = {
 sessions = {}        # session_hash -> job dict (event_id, message, history, system)
 join_counts = {}     # message text -> joins seen
 data_counts = {}     # message text -> data streams opened
+open_streams = {}    # message text -> data streams still being written
 auth_by_message = {} # message text -> Authorization header of its last join
 last_auth = {"authorization": None}
 
@@ -294,6 +298,16 @@ async def fault_slow(out, job):
     await normal_reply(out, job, reply=slow_text(), delay=0.1)
 
 
+async def fault_linger(out, job):
+    await preamble(out, job)
+    await stream_tokens(out, job, echo(job))
+    await out.event(completed(job, echo(job)))
+    for _ in range(150):
+        await asyncio.sleep(0.2)
+        await out.event({"msg": "heartbeat"})
+    await out.end_stream()
+
+
 DATA_FAULTS = {
     "FAULT_DROP": fault_drop,
     "FAULT_STALL": fault_stall,
@@ -306,6 +320,7 @@ DATA_FAULTS = {
     "FAULT_SESSION_LOST": fault_session_lost,
     "FAULT_TRICKLE": fault_trickle,
     "FAULT_SLOW": fault_slow,
+    "FAULT_LINGER": fault_linger,
 }
 
 # --- one function per fault: join faults (return True when the join was answered) ------------
@@ -382,7 +397,11 @@ async def handle_data(req, out):
         return
     data_counts[job["message"]] = data_counts.get(job["message"], 0) + 1
     handler = data_fault(job["message"]) or normal_reply
-    await handler(out, job)
+    open_streams[job["message"]] = open_streams.get(job["message"], 0) + 1
+    try:
+        await handler(out, job)
+    finally:
+        open_streams[job["message"]] -= 1
 
 
 async def route(req, out):
@@ -398,6 +417,9 @@ async def route(req, out):
         await out.respond(200, "OK", {"success": True})
     elif req.method == "GET" and req.path == "/debug/last-auth":
         await out.respond(200, "OK", dict(last_auth))
+    elif req.method == "GET" and req.path == "/debug/open-streams":
+        tag = req.query.get("tag", "")
+        await out.respond(200, "OK", {"open": sum(n for message, n in open_streams.items() if tag and tag in message)})
     elif req.method == "GET" and req.path == "/debug/auth":
         tag = req.query.get("tag", "")
         found = [auth for message, auth in auth_by_message.items() if tag and tag in message]

@@ -80,12 +80,13 @@ public final class AsyncHTTPClientTransport: HTTPTransport {
                 body: request.body.map { .bytes($0) }
             )
             body.attach(client.execute(request: outgoing, delegate: body))
+            let reader = StreamingBodyReader(body)
             let head = try await body.head()
             return HTTPStreamingResponse(
                 head: HTTPResponseHead(status: Int(head.status.code), headers: head.headers.map { ($0.name, $0.value) })
             ) { [self] in
                 do {
-                    return try await body.next()
+                    return try await reader.next()
                 } catch {
                     throw self.mapBodyError(error)
                 }

@@ -8,16 +8,21 @@ import Synchronization
 ///
 /// Gradio sends every SSE message as its own HTTP chunk, so a token-per-chunk stream costs an
 /// append per chunk on the event loop rather than an async hand-off per chunk. The idle
-/// timeout is a watchdog per stream, not a timer re-armed on every chunk.
+/// timeout is a watchdog per stream, not a timer re-armed on every chunk. The request lives
+/// until the body ends or `cancel()`; async-http-client holds the delegate until then.
 final class StreamingBody: HTTPClientResponseDelegate, Sendable {
     typealias Response = Void
 
     /// Reading pauses when this much is waiting for the reader.
-    static let highWater = 4 << 20
+    static let highWater = 1 << 20
+    /// The most one read hands over, which bounds what the reader holds at once.
+    static let maxBatch = 256 << 10
 
     private struct State {
         var head: NIOHTTP1.HTTPResponseHead?
         var buffered: [UInt8] = []
+        /// Where the reader's next batch starts in `buffered`.
+        var readIndex = 0
         var finished = false
         var failure: (any Error)?
         var headWaiter: CheckedContinuation<NIOHTTP1.HTTPResponseHead, any Error>?
@@ -27,6 +32,33 @@ final class StreamingBody: HTTPClientResponseDelegate, Sendable {
         var lastActivity = NIODeadline.now()
         var watchdog: RepeatedTask?
         var task: HTTPClient.Task<Void>?
+
+        /// Bytes received and not yet handed to the reader.
+        var waiting: Int { buffered.count - readIndex }
+
+        /// The next batch for the reader: the whole buffer (moved, not copied) when it is
+        /// small enough, else its next `maxBatch` bytes.
+        mutating func takeBatch() -> [UInt8] {
+            if waiting <= StreamingBody.maxBatch {
+                var batch: [UInt8] = []
+                if readIndex == 0 {
+                    swap(&batch, &buffered)
+                } else {
+                    batch = Array(buffered[readIndex...])
+                    buffered.removeAll(keepingCapacity: true)
+                    readIndex = 0
+                }
+                return batch
+            }
+            let end = readIndex + StreamingBody.maxBatch
+            let batch = Array(buffered[readIndex..<end])
+            readIndex = end
+            if readIndex >= 4 * StreamingBody.maxBatch {
+                buffered.removeSubrange(0..<readIndex)
+                readIndex = 0
+            }
+            return batch
+        }
     }
 
     private let state = Mutex(State())
@@ -39,11 +71,15 @@ final class StreamingBody: HTTPClientResponseDelegate, Sendable {
         self.idleError = idleError
     }
 
-    deinit {
-        // The reader is gone (it may stop after the message it wanted): end the request.
-        let (task, watchdog) = state.withLock { ($0.task, $0.watchdog) }
+    /// Ends the request: the reader is done with it (it may stop at the message it wanted
+    /// while the server keeps the stream open).
+    func cancel() {
+        let (task, watchdog, finished) = state.withLock { state in
+            defer { state.watchdog = nil }
+            return (state.task, state.watchdog, state.finished || state.failure != nil)
+        }
         watchdog?.cancel()
-        task?.cancel()
+        if !finished { task?.cancel() }
     }
 
     /// Starts watching a running request for idleness.
@@ -85,11 +121,9 @@ final class StreamingBody: HTTPClientResponseDelegate, Sendable {
             state.buffered.append(contentsOf: buffer.readableBytesView)
             if let waiter = state.bodyWaiter {
                 state.bodyWaiter = nil
-                var batch: [UInt8] = []
-                swap(&batch, &state.buffered)
-                return (waiter, batch, nil)
+                return (waiter, state.takeBatch(), nil)
             }
-            if state.buffered.count >= Self.highWater {
+            if state.waiting >= Self.highWater {
                 let promise = task.eventLoop.makePromise(of: Void.self)
                 state.paused = promise
                 return (nil, [], promise)
@@ -110,9 +144,7 @@ final class StreamingBody: HTTPClientResponseDelegate, Sendable {
             defer { state.watchdog = nil }
             guard let waiter = state.bodyWaiter else { return (nil, nil, state.watchdog) }
             state.bodyWaiter = nil
-            var batch: [UInt8] = []
-            swap(&batch, &state.buffered)
-            return (waiter, batch.isEmpty ? nil : batch, state.watchdog)
+            return (waiter, state.waiting > 0 ? state.takeBatch() : nil, state.watchdog)
         }
         watchdog?.cancel()
         waiter?.resume(returning: batch)
@@ -181,9 +213,9 @@ final class StreamingBody: HTTPClientResponseDelegate, Sendable {
     /// `waiter` (when given) and returns nil.
     private func takeReady(orWait waiter: CheckedContinuation<[UInt8]?, any Error>? = nil) throws -> Ready? {
         let (ready, paused) = try state.withLock { state -> (Ready?, EventLoopPromise<Void>?) in
-            if !state.buffered.isEmpty {
-                var batch: [UInt8] = []
-                swap(&batch, &state.buffered)
+            if state.waiting > 0 {
+                let batch = state.takeBatch()
+                guard state.waiting < Self.highWater else { return (Ready(bytes: batch), nil) }
                 defer { state.paused = nil }
                 return (Ready(bytes: batch), state.paused)
             }
@@ -194,5 +226,22 @@ final class StreamingBody: HTTPClientResponseDelegate, Sendable {
         }
         paused?.succeed()
         return ready
+    }
+}
+
+/// The reader's hold on a streamed body: when the reader lets go of it, the request ends.
+final class StreamingBodyReader: Sendable {
+    let body: StreamingBody
+
+    init(_ body: StreamingBody) {
+        self.body = body
+    }
+
+    deinit {
+        body.cancel()
+    }
+
+    func next() async throws -> [UInt8]? {
+        try await body.next()
     }
 }

@@ -147,6 +147,33 @@ struct LibraryFaultTests {
         #expect(run.text == echo(message))
     }
 
+    @Test("A stream left open after the reply is closed by the client")
+    func linger() async throws {
+        guard let url = try FaultServer.requireURL() else { return }
+        let tag = uniqueTag()
+        let message = "FAULT_LINGER \(tag)"
+        // One long-lived transport, as the REPL keeps: the stream must end with the reply, not
+        // with the transport.
+        let transport = AsyncHTTPClientTransport(proxy: nil, idleTimeout: .seconds(5))
+        let client = GradioClient(root: url, transport: transport)
+        let connection = try await client.connect(apiName: QwenSpace.apiName, fallback: nil, retry: fastRetry) { _ in }
+        let data = QwenSpace.requestData(userTurn: message, systemPrompt: QwenSpace.defaultSystemPrompt, modelSize: "72B")
+        var completed = false
+        try await client.submit(connection, data: data, sessionHash: GradioClient.makeSessionHash(), retry: fastRetry) { event, _ in
+            if event == .completed { completed = true }
+        }
+        #expect(completed)
+        var open = -1
+        for _ in 0..<50 {
+            let (_, body) = try await transport.perform(HTTPRequest(method: "GET", url: url + "/debug/open-streams?tag=" + tag))
+            open = try JSONValue.parse(body)["open"]?.intValue ?? -1
+            if open == 0 { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(open == 0, "the data stream is still open on the server")
+        withExtendedLifetime(transport) {}
+    }
+
     @Test("A stream trickling one byte per 50 ms: the exact reply")
     func trickle() async throws {
         guard let url = try FaultServer.requireURL() else { return }
