@@ -7,18 +7,18 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 
-/// The real network: async-http-client, which streams bodies natively and has connect and
-/// read (idle) timeouts and proxy support.
+/// The real network: async-http-client (connections, TLS, proxies, a connect timeout), with
+/// bodies read through `StreamingBody` (batches, an idle watchdog).
 public final class AsyncHTTPClientTransport: HTTPTransport {
     private let client: HTTPClient
 
     /// - Parameters:
-    ///   - idleTimeout: how long the body may go without a byte (Gradio sends heartbeats about
-    ///     every 15 s, so a healthy stream never trips it).
+    ///   - idleTimeout: how long a request may go without an answer or a byte of body (Gradio
+    ///     sends heartbeats about every 15 s, so a healthy stream never trips it).
     public init(proxy: ProxySettings?, connectTimeout: Duration = .seconds(20), idleTimeout: Duration = .seconds(60)) {
         var configuration = HTTPClient.Configuration()
         // No read timeout here: async-http-client re-arms it on every body chunk, which costs
-        // more than parsing the chunk. Requests get a deadline, streams a watchdog.
+        // more than parsing the chunk. Every request gets a watchdog instead (StreamingBody).
         configuration.timeout = .init(connect: Self.timeAmount(connectTimeout))
         configuration.decompression = .enabled(limit: .none)
         // A refused connection is an answer: report it now instead of retrying until the
@@ -47,18 +47,15 @@ public final class AsyncHTTPClientTransport: HTTPTransport {
         try? client.syncShutdown()
     }
 
+    /// The whole body (at most 64 MB), under the same idle watchdog as a stream: no answer or
+    /// no byte for the idle timeout is an error, at any point of the request.
     public func perform(_ request: HTTPRequest) async throws -> (HTTPResponseHead, [UInt8]) {
-        let response = try await execute(request)
+        let response = try await stream(request)
         var body: [UInt8] = []
-        do {
-            for try await buffer in response.body {
-                body.append(contentsOf: buffer.readableBytesView)
-                if body.count > 64 << 20 { break }
-            }
-        } catch {
-            throw mapBodyError(error)
+        while body.count <= 64 << 20, let chunk = try await response.nextChunk() {
+            if body.isEmpty { body = chunk } else { body += chunk }
         }
-        return (Self.head(of: response), body)
+        return (response.head, body)
     }
 
     public func stream(_ request: HTTPRequest) async throws -> HTTPStreamingResponse {
@@ -91,19 +88,6 @@ public final class AsyncHTTPClientTransport: HTTPTransport {
                     throw self.mapBodyError(error)
                 }
             }
-        } catch {
-            throw mapConnectError(error, url: request.url)
-        }
-    }
-
-    private func execute(_ request: HTTPRequest) async throws -> HTTPClientResponse {
-        var outgoing = HTTPClientRequest(url: request.url)
-        outgoing.method = HTTPMethod(rawValue: request.method)
-        for (name, value) in request.headers { outgoing.headers.add(name: name, value: value) }
-        outgoing.headers.replaceOrAdd(name: "User-Agent", value: "qwen-chat")
-        if let body = request.body { outgoing.body = .bytes(body) }
-        do {
-            return try await client.execute(outgoing, timeout: idleTimeout)
         } catch {
             throw mapConnectError(error, url: request.url)
         }
@@ -149,9 +133,5 @@ public final class AsyncHTTPClientTransport: HTTPTransport {
             if error == .readTimeout || error == .deadlineExceeded { return TransportError(.idleTimeout, "no data from the Space for \(idleSeconds) s") }
         }
         return TransportError(.connectionLost, oneLine(String(describing: error), limit: 160))
-    }
-
-    private static func head(of response: HTTPClientResponse) -> HTTPResponseHead {
-        HTTPResponseHead(status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) })
     }
 }

@@ -218,10 +218,11 @@ public struct GradioClient: Sendable {
         var job = GradioJob(eventID: eventID, sendsDiffs: connection.config.sendsDiffs)
         var warnedMalformed = false
         var outcome: GradioJob.Step?
-        // Consecutive `process_generating` diffs from one network read that only append are
-        // reported as one event: the outputs are the same, and what follows (text tracking,
-        // the sanitizer, drawing) then runs once per read instead of once per token. Any other
-        // op (a rewrite of earlier text) is its own event, so consumers still see every revision.
+        // Consecutive `process_generating` diffs from one network read that are one append
+        // each (a token) are reported as one event: the outputs are the same, and what follows
+        // (text tracking, the sanitizer, drawing) then runs once per read instead of once per
+        // token. Anything else (a rewrite of earlier text) is its own event, so consumers still
+        // see every revision.
         var pendingEdits: [[EditOperation]]?
         func flushEdits() throws {
             guard let edits = pendingEdits else { return }
@@ -250,12 +251,15 @@ public struct GradioClient: Sendable {
                     return
                 }
                 // Pending appends are reported with the outputs they produced, before this
-                // message changes them (unless it only appends too).
-                let appendsOnly = message.edits?.allSatisfy { $0.allSatisfy { $0.kind == .append } } ?? false
-                if !appendsOnly { try flushEdits() }
+                // message changes them, unless it is one more append: a single op, which either
+                // applies or fails leaving the outputs as they were.
+                let oneAppend = message.edits.map { edits in
+                    edits.reduce(0) { $0 + $1.count } == 1 && edits.allSatisfy { $0.allSatisfy { $0.kind == .append } }
+                } ?? false
+                if !oneAppend { try flushEdits() }
                 switch job.handle(message) {
                 case .ignore: break
-                case .event(.generating(let edits?)) where appendsOnly:
+                case .event(.generating(let edits?)) where oneAppend:
                     if pendingEdits == nil {
                         pendingEdits = edits
                     } else {

@@ -54,8 +54,13 @@ extension GradioMessage {
         }
         parser.skipWhitespace()
         guard parser.position == buffer.count else { throw parser.error("unexpected data after the value") }
+        if members.edits != nil, members.msg?.stringValue != "process_generating" {
+            // A later `msg` made this another kind of message: its data is a value after all.
+            try self.init(buffer: buffer, expected: expected, expectingEdits: false, memo: &memo)
+            return
+        }
         try self.init(field: members.value)
-        if case .processGenerating = kind { edits = members.edits }
+        edits = members.edits
     }
 
     private static let messageNames = [

@@ -17,12 +17,16 @@ extension GradioMessage {
               parser.consumeMemberName("data")
         else { return nil }
         parser.skipWhitespace()
+        // Nesting is counted as the full parser counts it: `data` sits in two objects.
+        parser.depth = 2
         guard let edits = parser.parseEditLists(memo: &memo),
               // The rest of `output`: nothing the client reads (`data` again, `error`) may follow.
               parser.skipOtherMembers(allowing: { name in
                   !JSONParser.matches(name, "data") && !JSONParser.matches(name, "error")
-              }),
-              // The rest of the message: only members a generating message ignores, and success.
+              })
+        else { return nil }
+        parser.depth = 1
+        guard // The rest of the message: only members a generating message ignores, and success.
               parser.skipOtherMembers(allowing: { name in
                   !JSONParser.matches(name, "msg") && !JSONParser.matches(name, "event_id")
                       && !JSONParser.matches(name, "output")

@@ -70,8 +70,9 @@ public struct ServerSentEventParser: Sendable {
         var i = 0
         let count = buffer.count
         if atStreamStart, count > 0 { skipByteOrderMark(buffer, &start, &i) }
+        var nextLF = -1
         while i < count {
-            let end = Self.lineBreak(in: buffer, from: i)
+            let end = Self.lineBreak(in: buffer, from: i, nextLF: &nextLF)
             if end > i { lastWasCR = false }
             i = end
             guard i < count else { break }
@@ -102,14 +103,17 @@ public struct ServerSentEventParser: Sendable {
     }
 
     /// The index of the first `\r` or `\n` at or after `from`, or the buffer's end; memchr
-    /// finds it at memory speed, which matters for megabyte-long lines.
-    private static func lineBreak(in buffer: UnsafeBufferPointer<UInt8>, from: Int) -> Int {
+    /// finds it at memory speed, which matters for megabyte-long lines. `nextLF` remembers
+    /// where the next `\n` is, so lines that end in a bare `\r` do not rescan the buffer.
+    private static func lineBreak(in buffer: UnsafeBufferPointer<UInt8>, from: Int, nextLF: inout Int) -> Int {
         guard let base = buffer.baseAddress, from < buffer.count else { return buffer.count }
-        var lf = buffer.count
-        if let found = memchr(base + from, 0x0A, buffer.count - from) {
-            lf = UnsafeRawPointer(found) - UnsafeRawPointer(base)
+        if nextLF < from {
+            nextLF = buffer.count
+            if let found = memchr(base + from, 0x0A, buffer.count - from) {
+                nextLF = UnsafeRawPointer(found) - UnsafeRawPointer(base)
+            }
         }
-        guard lf > from, let cr = memchr(base + from, 0x0D, lf - from) else { return lf }
+        guard nextLF > from, let cr = memchr(base + from, 0x0D, nextLF - from) else { return nextLF }
         return UnsafeRawPointer(cr) - UnsafeRawPointer(base)
     }
 

@@ -32,6 +32,8 @@ final class StreamingBody: HTTPClientResponseDelegate, Sendable {
         var lastActivity = NIODeadline.now()
         var watchdog: RepeatedTask?
         var task: HTTPClient.Task<Void>?
+        /// The reader let go: what still arrives is dropped.
+        var cancelled = false
 
         /// Bytes received and not yet handed to the reader.
         var waiting: Int { buffered.count - readIndex }
@@ -74,12 +76,20 @@ final class StreamingBody: HTTPClientResponseDelegate, Sendable {
     /// Ends the request: the reader is done with it (it may stop at the message it wanted
     /// while the server keeps the stream open).
     func cancel() {
-        let (task, watchdog, finished) = state.withLock { state in
-            defer { state.watchdog = nil }
-            return (state.task, state.watchdog, state.finished || state.failure != nil)
+        let (task, watchdog, paused, finished) = state.withLock { state in
+            state.cancelled = true
+            state.buffered = []
+            state.readIndex = 0
+            defer {
+                state.watchdog = nil
+                state.paused = nil
+            }
+            return (state.task, state.watchdog, state.paused, state.finished || state.failure != nil)
         }
         watchdog?.cancel()
         if !finished { task?.cancel() }
+        // async-http-client reports the cancellation only once the pending body part is done.
+        paused?.succeed()
     }
 
     /// Starts watching a running request for idleness.
@@ -96,7 +106,8 @@ final class StreamingBody: HTTPClientResponseDelegate, Sendable {
 
     private func checkIdle() {
         let (expired, headReceived) = state.withLock { state -> (Bool, Bool) in
-            guard !state.finished, state.failure == nil else { return (false, false) }
+            // While paused it is the reader that is slow, not the server.
+            guard !state.finished, state.failure == nil, !state.cancelled, state.paused == nil else { return (false, false) }
             return (NIODeadline.now() - state.lastActivity >= idleTimeout, state.head != nil)
         }
         if expired { fail(idleError(headReceived), cancelling: true) }
@@ -118,6 +129,7 @@ final class StreamingBody: HTTPClientResponseDelegate, Sendable {
     func didReceiveBodyPart(task: HTTPClient.Task<Void>, _ buffer: ByteBuffer) -> EventLoopFuture<Void> {
         let (waiter, batch, paused) = state.withLock { state -> (CheckedContinuation<[UInt8]?, any Error>?, [UInt8], EventLoopPromise<Void>?) in
             state.lastActivity = .now()
+            guard !state.cancelled else { return (nil, [], nil) }
             state.buffered.append(contentsOf: buffer.readableBytesView)
             if let waiter = state.bodyWaiter {
                 state.bodyWaiter = nil
@@ -215,9 +227,10 @@ final class StreamingBody: HTTPClientResponseDelegate, Sendable {
         let (ready, paused) = try state.withLock { state -> (Ready?, EventLoopPromise<Void>?) in
             if state.waiting > 0 {
                 let batch = state.takeBatch()
-                guard state.waiting < Self.highWater else { return (Ready(bytes: batch), nil) }
-                defer { state.paused = nil }
-                return (Ready(bytes: batch), state.paused)
+                guard state.waiting < Self.highWater, let paused = state.paused else { return (Ready(bytes: batch), nil) }
+                state.paused = nil
+                state.lastActivity = .now()
+                return (Ready(bytes: batch), paused)
             }
             if let failure = state.failure { throw failure }
             if state.finished { return (Ready(bytes: nil), nil) }

@@ -104,6 +104,7 @@ struct MessageDecodingTests {
         #"{"msg":"process_generating","event_id":"e1","output":{"data":[[],[["append",[0,1,"text"],"tok"]],[]],"error":"boom"},"success":true}"#,
         #"{"msg":"process_generating","event_id":"e1","output":{"data":[[],[["append",[0,1,"text"],"tok"]],[]]},"success":false}"#,
         #"{"msg":"process_generating","event_id":"e1","output":{"data":[[],[["append",[0,1,"text"],"tok"]],[]]},"success":true,"msg":"log"}"#,
+        #"{"msg":"process_generating","event_id":"e1","output":{"data":[[],[["append",[0,1,"text"],"tok"]],[]]},"msg":"process_completed"}"#,
         #"{"msg":"process_generating","event_id":"e2","output":{"data":[[],[["append",[0,1,"text"],"tok"]],[]]},"success":true}"#,
         #"{"ms\u0067":"process_generating","event_id":"e1","output":{"data":[[],[["append",[0,1,"text"],"tok"]],[]]},"success":true}"#,
         // edit lists of another shape
@@ -156,6 +157,8 @@ struct MessageDecodingTests {
         String(base.dropLast()), base + "x", base.replacingOccurrences(of: "0.01", with: "0."),
         base.replacingOccurrences(of: "null", with: "nul"), base.replacingOccurrences(of: #""tok""#, with: #""to\q""#),
         base.replacingOccurrences(of: "[]}", with: "[}"), "[1,2]", "\"x\"", "",
+        // nested deeper than the parser allows, inside an op's value
+        base.replacingOccurrences(of: #""tok""#, with: String(repeating: "[", count: 510) + String(repeating: "]", count: 510)),
     ])
     func brokenMessages(text: String) {
         let fast = Array(text.utf8).withUnsafeBufferPointer { GradioMessage(streamedDiff: $0, eventID: "e1") }
