@@ -104,63 +104,17 @@ struct JSONParser {
     }
 
     private mutating func parseObject() throws -> JSONValue {
-        try enter()
-        defer { depth -= 1 }
-        position += 1
         var object = JSONObject()
-        skipWhitespace()
-        if position < bytes.count, bytes[position] == UInt8(ascii: "}") {
-            position += 1
-            return .object(object)
+        try readMembers { parser, name in
+            object[String(decoding: name, as: UTF8.self)] = try parser.parseValue()
         }
-        while true {
-            skipWhitespace()
-            guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else {
-                throw error("expected a member name")
-            }
-            let key = try parseString()
-            skipWhitespace()
-            guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { throw error("expected ':'") }
-            position += 1
-            skipWhitespace()
-            object[key] = try parseValue()
-            skipWhitespace()
-            guard position < bytes.count else { throw error("unexpected end of input") }
-            if bytes[position] == UInt8(ascii: ",") {
-                position += 1
-            } else if bytes[position] == UInt8(ascii: "}") {
-                position += 1
-                return .object(object)
-            } else {
-                throw error("expected ',' or '}'")
-            }
-        }
+        return .object(object)
     }
 
     private mutating func parseArray() throws -> JSONValue {
-        try enter()
-        defer { depth -= 1 }
-        position += 1
         var elements: [JSONValue] = []
-        skipWhitespace()
-        if position < bytes.count, bytes[position] == UInt8(ascii: "]") {
-            position += 1
-            return .array(elements)
-        }
-        while true {
-            skipWhitespace()
-            elements.append(try parseValue())
-            skipWhitespace()
-            guard position < bytes.count else { throw error("unexpected end of input") }
-            if bytes[position] == UInt8(ascii: ",") {
-                position += 1
-            } else if bytes[position] == UInt8(ascii: "]") {
-                position += 1
-                return .array(elements)
-            } else {
-                throw error("expected ',' or ']'")
-            }
-        }
+        try readElements { parser in elements.append(try parser.parseValue()) }
+        return .array(elements)
     }
 
     private mutating func parseNumber() throws -> JSONValue {
@@ -254,8 +208,8 @@ struct JSONParser {
     mutating func skipValue() throws {
         guard position < bytes.count else { throw error("unexpected end of input") }
         switch bytes[position] {
-        case UInt8(ascii: "{"): try skipContainer(close: UInt8(ascii: "}"), members: true)
-        case UInt8(ascii: "["): try skipContainer(close: UInt8(ascii: "]"), members: false)
+        case UInt8(ascii: "{"): try readMembers { parser, _ in try parser.skipValue() }
+        case UInt8(ascii: "["): try readElements { parser in try parser.skipValue() }
         case UInt8(ascii: "\""): try skipString()
         case UInt8(ascii: "t"): try expectLiteral("true")
         case UInt8(ascii: "f"): try expectLiteral("false")
@@ -267,37 +221,28 @@ struct JSONParser {
         }
     }
 
-    private mutating func skipContainer(close: UInt8, members: Bool) throws {
+    /// Reads a list element by element; `body` reads each element.
+    mutating func readElements(_ body: (inout JSONParser) throws -> Void) throws {
         try enter()
         defer { depth -= 1 }
         position += 1
         skipWhitespace()
-        if position < bytes.count, bytes[position] == close {
+        if position < bytes.count, bytes[position] == UInt8(ascii: "]") {
             position += 1
             return
         }
         while true {
             skipWhitespace()
-            if members {
-                guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else {
-                    throw error("expected a member name")
-                }
-                try skipString()
-                skipWhitespace()
-                guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { throw error("expected ':'") }
-                position += 1
-                skipWhitespace()
-            }
-            try skipValue()
+            try body(&self)
             skipWhitespace()
             guard position < bytes.count else { throw error("unexpected end of input") }
             if bytes[position] == UInt8(ascii: ",") {
                 position += 1
-            } else if bytes[position] == close {
+            } else if bytes[position] == UInt8(ascii: "]") {
                 position += 1
                 return
             } else {
-                throw error(members ? "expected ',' or '}'" : "expected ',' or ']'")
+                throw error("expected ',' or ']'")
             }
         }
     }
