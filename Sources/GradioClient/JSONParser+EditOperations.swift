@@ -119,21 +119,11 @@ extension JSONParser {
         return true
     }
 
-    /// After a list element: true at `]` (consumed), false after `,` (consumed); throws otherwise.
+    /// After a list element: true at `]` (consumed), false after `,` and the whitespace after it.
     private mutating func closeList() throws -> Bool {
+        if try closes(with: UInt8(ascii: "]")) { return true }
         skipWhitespace()
-        guard position < bytes.count else { throw error("unexpected end of input") }
-        switch bytes[position] {
-        case UInt8(ascii: "]"):
-            position += 1
-            return true
-        case UInt8(ascii: ","):
-            position += 1
-            skipWhitespace()
-            return false
-        default:
-            throw error("expected ',' or ']'")
-        }
+        return false
     }
 
     /// A list index: plain decimal digits that fit an Int, else nil (nothing read).

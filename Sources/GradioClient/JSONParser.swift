@@ -223,42 +223,20 @@ struct JSONParser {
 
     /// Reads a list element by element; `body` reads each element.
     mutating func readElements(_ body: (inout JSONParser) throws -> Void) throws {
-        try enter()
+        guard try open(closingWith: UInt8(ascii: "]")) else { return }
         defer { depth -= 1 }
-        position += 1
-        skipWhitespace()
-        if position < bytes.count, bytes[position] == UInt8(ascii: "]") {
-            position += 1
-            return
-        }
-        while true {
+        repeat {
             skipWhitespace()
             try body(&self)
-            skipWhitespace()
-            guard position < bytes.count else { throw error("unexpected end of input") }
-            if bytes[position] == UInt8(ascii: ",") {
-                position += 1
-            } else if bytes[position] == UInt8(ascii: "]") {
-                position += 1
-                return
-            } else {
-                throw error("expected ',' or ']'")
-            }
-        }
+        } while try !closes(with: UInt8(ascii: "]"))
     }
 
     /// Reads an object member by member, handing each member's name to `body`, which must
     /// read or skip the value.
     mutating func readMembers(_ body: (inout JSONParser, UnsafeBufferPointer<UInt8>) throws -> Void) throws {
-        try enter()
+        guard try open(closingWith: UInt8(ascii: "}")) else { return }
         defer { depth -= 1 }
-        position += 1
-        skipWhitespace()
-        if position < bytes.count, bytes[position] == UInt8(ascii: "}") {
-            position += 1
-            return
-        }
-        while true {
+        repeat {
             skipWhitespace()
             guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else {
                 throw error("expected a member name")
@@ -275,16 +253,35 @@ struct JSONParser {
             } else {
                 try escapedName!.withUTF8 { try body(&self, $0) }
             }
-            skipWhitespace()
-            guard position < bytes.count else { throw error("unexpected end of input") }
-            if bytes[position] == UInt8(ascii: ",") {
-                position += 1
-            } else if bytes[position] == UInt8(ascii: "}") {
-                position += 1
-                return
-            } else {
-                throw error("expected ',' or '}'")
-            }
+        } while try !closes(with: UInt8(ascii: "}"))
+    }
+
+    /// The opening `[` or `{`: one level deeper (the caller leaves it), or false, with nothing
+    /// left open, when the container is empty.
+    private mutating func open(closingWith close: UInt8) throws -> Bool {
+        try enter()
+        position += 1
+        skipWhitespace()
+        guard position < bytes.count, bytes[position] == close else { return true }
+        position += 1
+        depth -= 1
+        return false
+    }
+
+    /// After an element or member: true at `close` (consumed), false after `,` (consumed);
+    /// throws otherwise.
+    mutating func closes(with close: UInt8) throws -> Bool {
+        skipWhitespace()
+        guard position < bytes.count else { throw error("unexpected end of input") }
+        switch bytes[position] {
+        case UInt8(ascii: ","):
+            position += 1
+            return false
+        case close:
+            position += 1
+            return true
+        default:
+            throw error(close == UInt8(ascii: "]") ? "expected ',' or ']'" : "expected ',' or '}'")
         }
     }
 
