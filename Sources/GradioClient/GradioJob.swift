@@ -45,17 +45,16 @@ public struct GradioJob: Sendable {
     /// Decodes the next message of this job's stream from its bytes, reading edit ops straight
     /// from the wire once the outputs are known (see `GradioMessage.init(bytes:eventID:expectingEdits:)`).
     public mutating func decode<Bytes: Collection<UInt8>>(_ bytes: Bytes) throws -> GradioMessage {
+        if let message = try bytes.withContiguousStorageIfAvailable({ try decode(buffer: $0) }) { return message }
+        return try Array(bytes).withUnsafeBufferPointer { try decode(buffer: $0) }
+    }
+
+    private mutating func decode(buffer: UnsafeBufferPointer<UInt8>) throws -> GradioMessage {
         let expectingEdits = sendsDiffs && outputs != nil
-        let eventID = eventID
-        if let message = try bytes.withContiguousStorageIfAvailable({ buffer -> GradioMessage? in
-            if expectingEdits, let eventID, let message = GradioMessage(streamedDiff: buffer, eventID: eventID, memo: &pathMemo) {
-                return message
-            }
-            return try GradioMessage(buffer: buffer, expected: eventID, expectingEdits: expectingEdits, memo: &pathMemo)
-        }) {
-            return message!
+        if expectingEdits, let eventID, let message = GradioMessage(streamedDiff: buffer, eventID: eventID, memo: &pathMemo) {
+            return message
         }
-        return try GradioMessage(bytes: bytes, eventID: eventID, expectingEdits: expectingEdits)
+        return try GradioMessage(buffer: buffer, expected: eventID, expectingEdits: expectingEdits, memo: &pathMemo)
     }
 
     public mutating func handle(_ message: GradioMessage) -> Step {
