@@ -31,12 +31,10 @@ public final class AsyncHTTPClientTransport: HTTPTransport {
                 authorization: proxy.credentials.map { .basic(credentials: Data($0.utf8).base64EncodedString()) }
             )
         }
-        self.idleSeconds = Int(idleTimeout.components.seconds)
         self.idleTimeout = Self.timeAmount(idleTimeout)
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
-    private let idleSeconds: Int
     private let idleTimeout: TimeAmount
 
     private static func timeAmount(_ duration: Duration) -> TimeAmount {
@@ -59,7 +57,7 @@ public final class AsyncHTTPClientTransport: HTTPTransport {
     }
 
     public func stream(_ request: HTTPRequest) async throws -> HTTPStreamingResponse {
-        let idleSeconds = self.idleSeconds
+        let idleSeconds = idleTimeout.nanoseconds / 1_000_000_000
         let place = Self.place(request.url)
         let body = StreamingBody(idleTimeout: idleTimeout) { headReceived in
             headReceived
@@ -104,9 +102,7 @@ public final class AsyncHTTPClientTransport: HTTPTransport {
         let text = String(describing: error)
         let typeName = String(reflecting: type(of: error))
         let reason: String
-        if let error = error as? HTTPClientError, error == .readTimeout || error == .deadlineExceeded {
-            return TransportError(.idleTimeout, "no answer from \(place) for \(idleSeconds) s")
-        } else if let error = error as? HTTPClientError, error == .connectTimeout {
+        if let error = error as? HTTPClientError, error == .connectTimeout {
             reason = "connection timed out"
         } else if typeName.contains("NIOSSL") || text.contains("handshake") || text.contains("certificate") {
             reason = "TLS handshake failed"
@@ -130,7 +126,6 @@ public final class AsyncHTTPClientTransport: HTTPTransport {
         if error is CancellationError || error is TransportError { return error }
         if let error = error as? HTTPClientError {
             if error == .cancelled { return CancellationError() }
-            if error == .readTimeout || error == .deadlineExceeded { return TransportError(.idleTimeout, "no data from the Space for \(idleSeconds) s") }
         }
         return TransportError(.connectionLost, oneLine(String(describing: error), limit: 160))
     }

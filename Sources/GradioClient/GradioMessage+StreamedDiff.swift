@@ -41,6 +41,7 @@ extension GradioMessage {
 }
 
 extension GradioMessage {
+    /// The same without a job's path memory (tests, fuzzing).
     init?(streamedDiff buffer: UnsafeBufferPointer<UInt8>, eventID: String) {
         var memo = EditPathMemo()
         self.init(streamedDiff: buffer, eventID: eventID, memo: &memo)

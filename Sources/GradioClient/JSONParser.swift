@@ -180,19 +180,7 @@ struct JSONParser {
                 return String(decoding: scratch, as: UTF8.self)
             case UInt8(ascii: "\\"):
                 position += 1
-                guard position < bytes.count else { throw error("unterminated escape") }
-                let escape = bytes[position]
-                position += 1
-                switch escape {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): scratch.append(escape)
-                case UInt8(ascii: "b"): scratch.append(0x08)
-                case UInt8(ascii: "f"): scratch.append(0x0C)
-                case UInt8(ascii: "n"): scratch.append(0x0A)
-                case UInt8(ascii: "r"): scratch.append(0x0D)
-                case UInt8(ascii: "t"): scratch.append(0x09)
-                case UInt8(ascii: "u"): appendUTF8(of: try parseUnicodeEscape(), to: &scratch)
-                default: throw error("invalid escape")
-                }
+                appendUTF8(of: try readEscape(), to: &scratch)
             default:
                 scratch.append(byte)
                 position += 1
@@ -328,16 +316,7 @@ struct JSONParser {
                 return
             case UInt8(ascii: "\\"):
                 position += 1
-                guard position < bytes.count else { throw error("unterminated escape") }
-                let escape = bytes[position]
-                position += 1
-                switch escape {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
-                     UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
-                    break
-                case UInt8(ascii: "u"): _ = try parseUnicodeEscape()
-                default: throw error("invalid escape")
-                }
+                _ = try readEscape()
             default:
                 position += 1
             }
@@ -360,6 +339,23 @@ struct JSONParser {
             }
         }
         return nil
+    }
+
+    /// The character an escape stands for, read after its backslash.
+    private mutating func readEscape() throws -> Unicode.Scalar {
+        guard position < bytes.count else { throw error("unterminated escape") }
+        let escape = bytes[position]
+        position += 1
+        switch escape {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): return Unicode.Scalar(escape)
+        case UInt8(ascii: "b"): return "\u{08}"
+        case UInt8(ascii: "f"): return "\u{0C}"
+        case UInt8(ascii: "n"): return "\n"
+        case UInt8(ascii: "r"): return "\r"
+        case UInt8(ascii: "t"): return "\t"
+        case UInt8(ascii: "u"): return try parseUnicodeEscape()
+        default: throw error("invalid escape")
+        }
     }
 
     private mutating func parseHex4() throws -> UInt32 {
