@@ -8,7 +8,8 @@ let package = Package(
         .executable(name: "qwen-chat", targets: ["qwen-chat"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
     ],
     targets: [
@@ -23,7 +24,11 @@ let package = Package(
         // Gradio's queue protocol. Knows nothing about Qwen or terminals.
         .target(
             name: "GradioClient",
-            dependencies: [.product(name: "AsyncHTTPClient", package: "async-http-client")]
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
         ),
         // The Qwen Space adapter, transcript, commands and REPL state machine.
         .target(name: "ChatCore", dependencies: ["GradioClient"]),

@@ -40,7 +40,7 @@ public struct HTTPStreamingResponse: Sendable {
     }
 }
 
-/// The network under the Gradio client. Real traffic goes through `AsyncHTTPClientTransport`;
+/// The network under the Gradio client. Real traffic goes through `HTTP1Transport`;
 /// tests feed recorded bytes, split however they like, through their own conformance.
 public protocol HTTPTransport: Sendable {
     /// Performs a request and returns its whole body.

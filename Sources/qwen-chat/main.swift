@@ -63,7 +63,11 @@ do {
     fail("\(error)", code: 2)
 }
 let token = options.token ?? environment["HF_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
-let transport = AsyncHTTPClientTransport(proxy: proxy, idleTimeout: .seconds(options.idleTimeout))
+let transport = HTTP1Transport(
+    proxy: proxy,
+    idleTimeout: .seconds(options.idleTimeout),
+    trustedCertificatesFile: environment["SSL_CERT_FILE"].flatMap { $0.isEmpty ? nil : $0 }
+)
 let client = GradioClient(
     root: root,
     transport: transport,
