@@ -218,16 +218,24 @@ public struct GradioClient: Sendable {
         var job = GradioJob(eventID: eventID, sendsDiffs: connection.config.sendsDiffs)
         var warnedMalformed = false
         var outcome: GradioJob.Step?
-        // Consecutive `process_generating` diffs from one network read that are one append
-        // each (a token) are reported as one event: the outputs are the same, and what follows
-        // (text tracking, the sanitizer, drawing) then runs once per read instead of once per
-        // token. Anything else (a rewrite of earlier text) is its own event, so consumers still
-        // see every revision.
-        var pendingEdits: [[EditOperation]]?
-        func flushEdits() throws {
-            guard let edits = pendingEdits else { return }
-            pendingEdits = nil
-            try onEvent(.generating(edits: edits), job.outputs ?? [])
+        // Tokens (string appends to one place) are gathered and applied as one append when
+        // something else comes or the network read is used up: the outputs are the same, and
+        // applying, text tracking, the sanitizer and drawing run once per read instead of
+        // once per token. Any other message is applied and reported on its own, so consumers
+        // still see every revision.
+        func applyGathered() throws {
+            guard outcome == nil, let step = job.applyGathered() else { return }
+            try report(step)
+        }
+        func report(_ step: GradioJob.Step) throws {
+            switch step {
+            case .ignore: break
+            case .event(let jobEvent):
+                try onEvent(jobEvent, job.outputs ?? [])
+                if jobEvent == .completed { outcome = .event(.completed) }
+            default:
+                outcome = step
+            }
         }
         while outcome == nil {
             let chunk: [UInt8]?
@@ -237,7 +245,9 @@ public struct GradioClient: Sendable {
                 throw Self.map(error)
             }
             guard let chunk else { break }
-            try parser.feed(chunk) { event in
+            try parser.feedViews(chunk) { event in
+                guard outcome == nil, !job.gather(event.data) else { return }
+                try applyGathered()
                 guard outcome == nil else { return }
                 let message: GradioMessage
                 do {
@@ -245,38 +255,13 @@ public struct GradioClient: Sendable {
                 } catch {
                     if !warnedMalformed {
                         warnedMalformed = true
-                        try flushEdits()
                         try onEvent(.warning("skipped a malformed event from the Space (\(error))"), job.outputs ?? [])
                     }
                     return
                 }
-                // Pending appends are reported with the outputs they produced, before this
-                // message changes them, unless it is one more append: a single op, which either
-                // applies or fails leaving the outputs as they were.
-                let oneAppend = message.edits.map { edits in
-                    edits.reduce(0) { $0 + $1.count } == 1 && edits.allSatisfy { $0.allSatisfy { $0.kind == .append } }
-                } ?? false
-                if !oneAppend { try flushEdits() }
-                switch job.handle(message) {
-                case .ignore: break
-                case .event(.generating(let edits?)) where oneAppend:
-                    if pendingEdits == nil {
-                        pendingEdits = edits
-                    } else {
-                        for index in edits.indices where !edits[index].isEmpty {
-                            pendingEdits![index].append(contentsOf: edits[index])
-                        }
-                    }
-                case .event(let jobEvent):
-                    try flushEdits()
-                    try onEvent(jobEvent, job.outputs ?? [])
-                    if jobEvent == .completed { outcome = .event(.completed) }
-                case let step:
-                    try flushEdits()
-                    outcome = step
-                }
+                try report(job.handle(message))
             }
-            try flushEdits()
+            try applyGathered()
         }
         switch outcome {
         case .event?: return

@@ -36,6 +36,9 @@ public struct GradioJob: Sendable {
     public private(set) var isFinished = false
     /// The path of the last edit op read, shared by the next ones that repeat it.
     private var pathMemo = EditPathMemo()
+    /// Where the gathered string appends go (see `gather(_:)`), and their text.
+    private var gatheredPlace: (index: Int, path: [JSONPathComponent])?
+    private var gatheredText: [UInt8] = []
 
     public init(eventID: String?, sendsDiffs: Bool) {
         self.eventID = eventID
@@ -55,6 +58,40 @@ public struct GradioJob: Sendable {
             return message
         }
         return try GradioMessage(buffer: buffer, expected: eventID, expectingEdits: expectingEdits, memo: &pathMemo)
+    }
+
+    /// Takes a message that is a streamed token appending a string to the same place as the
+    /// tokens gathered before it, without applying it yet: a run of tokens becomes one
+    /// append of their text (`applyGathered()`). False for any other message, which the
+    /// caller then applies the gathered tokens before, and decodes.
+    public mutating func gather(_ buffer: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard sendsDiffs, !isFinished, let count = outputs?.count, let eventID else { return false }
+        let before = gatheredText.count
+        guard let (index, path) = GradioMessage.streamedStringAppend(buffer, eventID: eventID, outputs: count, memo: &pathMemo, text: &gatheredText) else {
+            return false
+        }
+        if let place = gatheredPlace {
+            guard place.index == index, place.path == path else {
+                gatheredText.removeSubrange(before...)
+                return false
+            }
+        } else {
+            gatheredPlace = (index, path)
+        }
+        return true
+    }
+
+    /// Applies the gathered tokens as one append of their text, which is what applying them
+    /// one by one does (a failure included: each would fail the same way on the same value).
+    /// Nil when nothing is gathered.
+    public mutating func applyGathered() -> Step? {
+        guard let place = gatheredPlace, let count = outputs?.count else { return nil }
+        gatheredPlace = nil
+        let text = String(decoding: gatheredText, as: UTF8.self)
+        gatheredText.removeAll(keepingCapacity: gatheredText.capacity <= 1 << 20)
+        var edits = [[EditOperation]](repeating: [], count: count)
+        edits[place.index] = [EditOperation(.append, place.path, .string(text))]
+        return applyEdits(edits)
     }
 
     public mutating func handle(_ message: GradioMessage) -> Step {

@@ -7,6 +7,37 @@ extension GradioMessage {
     /// unusual place, a failure, invalid JSON — and the caller decodes the message in full, so
     /// this changes the cost of a token, never the result.
     init?(streamedDiff buffer: UnsafeBufferPointer<UInt8>, eventID: String, memo: inout EditPathMemo) {
+        guard let edits = Self.readStreamedDiff(buffer, eventID: eventID, data: { $0.parseEditLists(memo: &memo) }) else {
+            return nil
+        }
+        kind = .processGenerating(output: .object(JSONObject()), success: true)
+        self.eventID = eventID
+        self.edits = edits
+    }
+
+    /// Reads a streamed token that is one string append to one of `outputs` outputs, in the
+    /// same message shape, appending the string's UTF-8 to `text` (nothing is built for it).
+    /// Returns the output's index and the op's path; nil, with `text` as it was, for any
+    /// other message.
+    static func streamedStringAppend(
+        _ buffer: UnsafeBufferPointer<UInt8>,
+        eventID: String,
+        outputs: Int,
+        memo: inout EditPathMemo,
+        text: inout [UInt8]
+    ) -> (index: Int, path: [JSONPathComponent])? {
+        let startCount = text.count
+        let found = readStreamedDiff(buffer, eventID: eventID) { $0.readStringAppend(outputs: outputs, memo: &memo, text: &text) }
+        if found == nil, text.count != startCount { text.removeSubrange(startCount...) }
+        return found
+    }
+
+    /// The message around a streamed diff, with `data` read by `data`.
+    private static func readStreamedDiff<Data>(
+        _ buffer: UnsafeBufferPointer<UInt8>,
+        eventID: String,
+        data readData: (inout JSONParser) -> Data?
+    ) -> Data? {
         var parser = JSONParser(buffer)
         guard parser.consume(UInt8(ascii: "{")),
               parser.consumeMemberName("msg"), parser.consumeString(known: "process_generating"),
@@ -19,7 +50,7 @@ extension GradioMessage {
         parser.skipWhitespace()
         // Nesting is counted as the full parser counts it: `data` sits in two objects.
         parser.depth = 2
-        guard let edits = parser.parseEditLists(memo: &memo),
+        guard let data = readData(&parser),
               // The rest of `output`: nothing the client reads (`data` again, `error`) may follow.
               parser.skipOtherMembers(allowing: { name in
                   !JSONParser.matches(name, "data") && !JSONParser.matches(name, "error")
@@ -34,9 +65,7 @@ extension GradioMessage {
         else { return nil }
         parser.skipWhitespace()
         guard parser.position == buffer.count else { return nil }
-        kind = .processGenerating(output: .object(JSONObject()), success: true)
-        self.eventID = eventID
-        self.edits = edits
+        return data
     }
 }
 

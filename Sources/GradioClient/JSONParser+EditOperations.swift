@@ -159,3 +159,67 @@ extension EditOperation.Kind {
         }
     }
 }
+
+extension JSONParser {
+    /// Reads edit lists that are one string `append` and nothing else, such as
+    /// `[[],[["append",[1,0,"text"],"tok"]],[]]` — a streamed token — appending the string's
+    /// text to `text` instead of making a `String` of it. Returns the output's index and the
+    /// op's path.
+    ///
+    /// Returns nil with the position and `text` unchanged for anything else, and for a string
+    /// whose raw bytes are not valid UTF-8 (read alone, it would be repaired, and gathered
+    /// with its neighbours it might not be the same).
+    mutating func readStringAppend(outputs: Int, memo: inout EditPathMemo, text: inout [UInt8]) -> (index: Int, path: [JSONPathComponent])? {
+        let start = position
+        let startDepth = depth
+        let startCount = text.count
+        if let found = try? readStringAppendLists(outputs: outputs, memo: &memo, text: &text) { return found }
+        position = start
+        depth = startDepth
+        text.removeSubrange(startCount...)
+        return nil
+    }
+
+    private mutating func readStringAppendLists(outputs: Int, memo: inout EditPathMemo, text: inout [UInt8]) throws -> (index: Int, path: [JSONPathComponent])? {
+        guard try enterList(), !endOfEmptyList() else { return nil }
+        var found: (index: Int, path: [JSONPathComponent])?
+        var index = 0
+        while true {
+            guard try enterList() else { return nil }
+            if !endOfEmptyList() {
+                guard found == nil, let path = try readStringAppendOperation(memo: &memo, text: &text),
+                      try closeList()
+                else { return nil }
+                found = (index, path)
+            }
+            depth -= 1
+            index += 1
+            if try closeList() { break }
+        }
+        depth -= 1
+        guard index == outputs else { return nil }
+        return found
+    }
+
+    private mutating func readStringAppendOperation(memo: inout EditPathMemo, text: inout [UInt8]) throws -> [JSONPathComponent]? {
+        guard try enterList() else { return nil }
+        defer { depth -= 1 }
+        guard position < bytes.count, bytes[position] == UInt8(ascii: "\""), let name = plainStringBytes(),
+              JSONParser.matches(name, "append"), try !closeList()
+        else { return nil }
+        let path: [JSONPathComponent]
+        if memo.matches(bytes, at: position) {
+            path = memo.path
+            position += memo.bytes.count
+        } else {
+            let start = position
+            guard let read = try readPath() else { return nil }
+            memo = EditPathMemo(bytes: Array(UnsafeBufferPointer(rebasing: bytes[start..<position])), path: read)
+            path = read
+        }
+        guard try !closeList(), position < bytes.count, bytes[position] == UInt8(ascii: "\""),
+              try appendString(to: &text), try closeList()
+        else { return nil }
+        return path
+    }
+}

@@ -189,6 +189,58 @@ struct JSONParser {
         throw error("unterminated string")
     }
 
+    /// Reads a string, appending its text to `text` as UTF-8 (escapes decoded), as long as its
+    /// raw bytes are valid UTF-8; false otherwise (`parseString` would repair them). What it
+    /// appends is exactly the UTF-8 of the `String` that `parseString` makes.
+    mutating func appendString(to text: inout [UInt8]) throws -> Bool {
+        guard let base = bytes.baseAddress else { throw error("unterminated string") }
+        position += 1
+        while true {
+            guard position < bytes.count,
+                  let quote = memchr(base + position, Int32(UInt8(ascii: "\"")), bytes.count - position)
+            else { throw error("unterminated string") }
+            let end = UnsafeRawPointer(quote) - UnsafeRawPointer(base)
+            let backslash = memchr(base + position, Int32(UInt8(ascii: "\\")), end - position)
+            let segmentEnd = backslash.map { UnsafeRawPointer($0) - UnsafeRawPointer(base) } ?? end
+            let segment = UnsafeBufferPointer(rebasing: bytes[position..<segmentEnd])
+            guard Self.isValidUTF8(segment) else { return false }
+            text.append(contentsOf: segment)
+            position = segmentEnd + 1
+            if backslash == nil { return true }
+            appendUTF8(of: try readEscape(), to: &text)
+        }
+    }
+
+    /// Whether `bytes` are well-formed UTF-8 (the Unicode definition, which `String(decoding:)`
+    /// repairs by).
+    static func isValidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var index = 0
+        let count = bytes.count
+        while index < count {
+            let lead = bytes[index]
+            if lead < 0x80 {
+                index += 1
+                continue
+            }
+            let length: Int
+            var low: UInt8 = 0x80, high: UInt8 = 0xBF
+            switch lead {
+            case 0xC2...0xDF: length = 2
+            case 0xE0: length = 3; low = 0xA0
+            case 0xE1...0xEC, 0xEE...0xEF: length = 3
+            case 0xED: length = 3; high = 0x9F
+            case 0xF0: length = 4; low = 0x90
+            case 0xF1...0xF3: length = 4
+            case 0xF4: length = 4; high = 0x8F
+            default: return false
+            }
+            guard count - index >= length, (low...high).contains(bytes[index + 1]) else { return false }
+            for next in (index + 2)..<(index + length) where bytes[next] & 0xC0 != 0x80 { return false }
+            index += length
+        }
+        return true
+    }
+
     // MARK: Skipping
 
     /// Reads past one value without building it, accepting and rejecting exactly what

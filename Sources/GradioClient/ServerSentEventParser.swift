@@ -44,9 +44,23 @@ public struct ServerSentEventParser: Sendable {
         return events
     }
 
-    /// Parses a chunk, calling `emit` for each event it completes. No allocation per event
-    /// beyond the event's own data.
+    /// Parses a chunk, calling `emit` for each event it completes.
     public mutating func feed<Bytes: Collection>(_ chunk: Bytes, emit: (ServerSentEvent) throws -> Void) rethrows where Bytes.Element == UInt8 {
+        try feedViews(chunk) { view in
+            try emit(ServerSentEvent(type: view.type, data: Array(view.data), id: view.id))
+        }
+    }
+
+    /// An event whose data is lent to the callback: valid only during the call.
+    public struct EventView {
+        public var type: String?
+        public var data: UnsafeBufferPointer<UInt8>
+        public var id: String?
+    }
+
+    /// Parses a chunk, lending each event it completes to `emit`: no allocation per event,
+    /// which counts when every token of a reply is an event.
+    public mutating func feedViews<Bytes: Collection>(_ chunk: Bytes, emit: (EventView) throws -> Void) rethrows where Bytes.Element == UInt8 {
         if let done = try chunk.withContiguousStorageIfAvailable({ buffer -> Bool in
             try feedBuffer(buffer, emit: emit)
             return true
@@ -65,7 +79,7 @@ public struct ServerSentEventParser: Sendable {
         eventType = nil
     }
 
-    private mutating func feedBuffer(_ buffer: UnsafeBufferPointer<UInt8>, emit: (ServerSentEvent) throws -> Void) rethrows {
+    private mutating func feedBuffer(_ buffer: UnsafeBufferPointer<UInt8>, emit: (EventView) throws -> Void) rethrows {
         var start = 0
         var i = 0
         let count = buffer.count
@@ -137,12 +151,13 @@ public struct ServerSentEventParser: Sendable {
         line.append(contentsOf: bom[0..<heldBefore])
     }
 
-    private mutating func processLine(_ line: UnsafeBufferPointer<UInt8>, emit: (ServerSentEvent) throws -> Void) rethrows {
+    private mutating func processLine(_ line: UnsafeBufferPointer<UInt8>, emit: (EventView) throws -> Void) rethrows {
         if line.isEmpty {
             if hasData {
-                var payload: [UInt8] = []
-                swap(&payload, &data)
-                try emit(ServerSentEvent(type: eventType, data: payload, id: lastEventID))
+                // Lent, not moved: the buffer is kept for the next event. (A rare huge event
+                // does not pin its capacity.)
+                try data.withUnsafeBufferPointer { try emit(EventView(type: eventType, data: $0, id: lastEventID)) }
+                if data.capacity > 1 << 20 { data = [] }
             }
             data.removeAll(keepingCapacity: true)
             hasData = false

@@ -1,7 +1,9 @@
 // libFuzzer target: the byte-level message decoders (GradioMessage+Decoding, +StreamedDiff).
 // Invariants: decoding a message from bytes succeeds exactly when parsing the JSON and reading
 // the message from the tree does, with the same result; the streamed-diff path, whenever it
-// answers, agrees with the full decoder.
+// answers, agrees with the full decoder; and the string-append reader (GradioJob.gather's),
+// whenever it answers, agrees with it too: one op in all the lists, a string append at that
+// output and path, whose text is exactly what was appended.
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzMessage(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
@@ -27,6 +29,21 @@ public func fuzzMessage(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
         }
         if !same(fast, full) {
             fatalError("the streamed-diff path differs: \(fast) vs \(full) for \(text)")
+        }
+    }
+    for outputs in 1...3 {
+        var memo = EditPathMemo()
+        var text: [UInt8] = [0x2A]
+        guard let (index, path) = GradioMessage.streamedStringAppend(input, eventID: "e1", outputs: outputs, memo: &memo, text: &text) else {
+            if text != [0x2A] { fatalError("the string-append reader declined but changed the text: \(text) for \(input)") }
+            continue
+        }
+        guard let full = try? GradioMessage(bytes: input, eventID: "e1", expectingEdits: true), let edits = full.edits else {
+            fatalError("the string-append reader accepts what the full decoder rejects: \(text)")
+        }
+        let expected = String(decoding: text.dropFirst(), as: UTF8.self)
+        guard edits.count == outputs, edits.joined().count == 1, edits[index] == [EditOperation(.append, path, .string(expected))] else {
+            fatalError("the string-append reader differs: \(index) \(path) \(expected) vs \(edits) for \(input)")
         }
     }
     return 0
