@@ -81,6 +81,8 @@ final class ConnectionInbox: Sendable {
         let waiter = state.withLock { state -> (CheckedContinuation<[UInt8]?, any Error>, [UInt8])? in
             state.lastActivity = .now()
             state.receivedSinceRequest += buffer.readableBytes
+            // A fresh batch starts at a socket read's size, not grown from nothing read by read.
+            if state.buffered.capacity == 0 { state.buffered.reserveCapacity(max(buffer.readableBytes, 64 << 10)) }
             state.buffered.append(contentsOf: buffer.readableBytesView)
             guard let waiter = state.waiter else { return nil }
             state.waiter = nil

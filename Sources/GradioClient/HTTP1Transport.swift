@@ -78,6 +78,11 @@ public final class HTTP1Transport: HTTPTransport {
             do {
                 try await inbox.channel.writeAndFlush(ByteBuffer(bytes: bytes))
                 let head = try await body.readHead()
+                // Through a forwarding proxy, a 407 is the proxy's answer, not the Space's.
+                if head.status == 407, proxy != nil, target.scheme == "http" {
+                    body.abandon()
+                    throw proxyRefusal(head.status, place: place)
+                }
                 return HTTPStreamingResponse(head: head) { try await body.next() }
             } catch let writeOrRead {
                 let error = inbox.failure ?? writeOrRead
@@ -181,15 +186,22 @@ public final class HTTP1Transport: HTTPTransport {
         try await inbox.channel.writeAndFlush(ByteBuffer(string: text))
         var parser = HTTPResponseParser(bodyless: true)
         var ignored: [UInt8] = []
+        var extra = false
         while parser.head == nil {
             guard let batch = try await inbox.next() else { try parser.finish(); break }
             let used = try batch.withUnsafeBufferPointer { try parser.feed($0, body: &ignored) }
-            guard used == batch.count else { throw HTTPResponseParser.Failure("the proxy sent bytes after its answer to CONNECT") }
+            extra = used < batch.count
         }
-        guard let head = parser.head, (200..<300).contains(head.status) else {
-            let status = parser.head?.status ?? 0
-            throw TransportError(.unreachable, "the proxy refused the connection (HTTP \(status)\(status == 407 ? ", proxy authentication required" : ""))")
-        }
+        guard let head = parser.head else { throw HTTPResponseParser.Failure("the proxy closed the connection without answering CONNECT") }
+        // A refusal usually comes with a page: the status is what counts.
+        guard (200..<300).contains(head.status) else { throw proxyRefusal(head.status, place: "\(target.host):\(target.port)") }
+        guard !extra else { throw HTTPResponseParser.Failure("the proxy sent bytes after its answer to CONNECT") }
+    }
+
+    private func proxyRefusal(_ status: Int, place: String) -> TransportError {
+        let proxy = proxy.map { "\($0.host):\($0.port)" } ?? "?"
+        let reason = status == 407 ? "proxy authentication required; check the proxy's user and password" : "HTTP \(status)"
+        return TransportError(.unreachable, "cannot reach the Space at \(place): the proxy at \(proxy) refused the connection (\(reason))")
     }
 
     private func context() throws -> NIOSSLContext {
@@ -360,6 +372,7 @@ private final class ResponseBody: @unchecked Sendable {
                 continue
             }
             do {
+                body.reserveCapacity(batch.count)
                 try feed(batch, into: &body)
             } catch {
                 abandon()

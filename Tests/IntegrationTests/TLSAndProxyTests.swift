@@ -1,0 +1,400 @@
+import ChatCore
+import Foundation
+import GradioClient
+import TestSupport
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+// HTTP1Transport over TLS and through HTTP proxies, against the replica: each test starts its
+// own harness/tls_proxy.py (https://localhost:P with a throwaway CA in front of the replica)
+// and/or harness/forward_proxy.py (absolute-form forwarding and CONNECT tunnels, with a JSON
+// line per request in its log), and stops them at the end.
+
+/// The library (HTTP1Transport + GradioClient) over TLS and through proxies.
+@Suite(
+    "TLS and HTTP proxies against the replica",
+    .enabled(if: Server.enabled, "set QWEN_CHAT_TEST_REPLICA_URL (scripts/test does) to run"),
+    .timeLimit(.minutes(2))
+)
+struct TLSAndProxyTests {
+    @Test("Over TLS with the CA trusted: the echo, then a long reply streamed completely")
+    func tlsTrusted() async throws {
+        guard let url = try Server.replica.requireURL() else { return }
+        let tls = try await HarnessHelper.tlsProxy(in: url)
+        defer { tls.stop() }
+        let transport = HTTP1Transport(proxy: nil, idleTimeout: .seconds(30), trustedCertificatesFile: tls.ca)
+
+        let query = "over tls 你好 \(uniqueTag())"
+        let run = try await chat(tls.url, query, over: transport)
+        #expect(run.error == nil, "\(run.error?.message ?? "")")
+        #expect(bytes(run.finalText ?? "") == bytes(Scripted.echo(query)), "final \(run.finalText.debugDescription)")
+        #expect(bytes(run.rebuilt) == bytes(Scripted.echo(query)))
+
+        // The same transport again (a kept-alive TLS connection, or a new one): ~600 KB of stream.
+        let long = try await chat(tls.url, "TRIGGER_LONG 2000 \(uniqueTag())", over: transport)
+        #expect(long.error == nil, "\(long.error?.message ?? "")")
+        #expect(long.generatingCount >= 2, "only \(long.generatingCount) generating events")
+        #expect(long.finalText == TLSAndProxyTests.longReply(2000), "final text has \(long.finalText?.count ?? -1) characters")
+        #expect(bytes(long.rebuilt) == bytes(long.finalText ?? ""), "deltas + revisions do not rebuild the final text")
+    }
+
+    @Test("Over TLS without trusting the CA: .unreachable, \"TLS handshake failed\", one line")
+    func tlsUntrusted() async throws {
+        guard let url = try Server.replica.requireURL() else { return }
+        let tls = try await HarnessHelper.tlsProxy(in: url)
+        defer { tls.stop() }
+        // The system roots only: the throwaway CA is not among them.
+        let run = try await chat(tls.url, "untrusted \(uniqueTag())", over: HTTP1Transport(proxy: nil, idleTimeout: .seconds(30)))
+        let error = try #require(run.error, "the chat succeeded without trusting the CA")
+        #expect(error.code == .unreachable, "\(error.code): \(error.message)")
+        #expect(error.message.contains("TLS handshake failed"), "message: \(error.message)")
+        #expect(!error.message.contains("\n"), "message: \(error.message.debugDescription)")
+        #expect(run.events.isEmpty, "events before the failure: \(run.events)")
+    }
+
+    @Test("Through a forwarding proxy to plain http: absolute-form requests, streamed reply")
+    func proxyAbsoluteForm() async throws {
+        guard let url = try Server.replica.requireURL() else { return }
+        let proxy = try await HarnessHelper.forwardProxy()
+        defer { proxy.stop() }
+        let transport = HTTP1Transport(proxy: proxy.settings(), idleTimeout: .seconds(30))
+
+        let query = "via proxy \(uniqueTag())"
+        let run = try await chat(url, query, over: transport)
+        #expect(run.error == nil, "\(run.error?.message ?? "")")
+        #expect(bytes(run.finalText ?? "") == bytes(Scripted.echo(query)), "final \(run.finalText.debugDescription)")
+        #expect(bytes(run.rebuilt) == bytes(Scripted.echo(query)))
+
+        let long = try await chat(url, "TRIGGER_LONG 1000 \(uniqueTag())", over: transport)
+        #expect(long.error == nil, "\(long.error?.message ?? "")")
+        #expect(long.generatingCount >= 2, "only \(long.generatingCount) generating events")
+        #expect(long.finalText == TLSAndProxyTests.longReply(1000), "final text has \(long.finalText?.count ?? -1) characters")
+
+        let log = try proxy.logEntries()
+        #expect(log.contains { $0.method == "GET" && $0.target == url + "/config" && $0.status == 200 }, "proxy log: \(log)")
+        #expect(log.filter { $0.method == "POST" && $0.target == url + "/queue/join" && $0.status == 200 }.count == 2, "proxy log: \(log)")
+        #expect(log.filter { $0.method == "GET" && $0.target.hasPrefix(url + "/queue/data?session_hash=") && $0.status == 200 }.count == 2, "proxy log: \(log)")
+        #expect(!log.contains { $0.method == "CONNECT" }, "a CONNECT for a plain http target: \(log)")
+    }
+
+    @Test("Through a proxy to https: a CONNECT tunnel, TLS inside it, streamed reply")
+    func proxyConnectToTLS() async throws {
+        guard let url = try Server.replica.requireURL() else { return }
+        let tls = try await HarnessHelper.tlsProxy(in: url)
+        defer { tls.stop() }
+        let proxy = try await HarnessHelper.forwardProxy()
+        defer { proxy.stop() }
+        let transport = HTTP1Transport(proxy: proxy.settings(), idleTimeout: .seconds(30), trustedCertificatesFile: tls.ca)
+
+        let query = "via tunnel \(uniqueTag())"
+        let run = try await chat(tls.url, query, over: transport)
+        #expect(run.error == nil, "\(run.error?.message ?? "")")
+        #expect(bytes(run.finalText ?? "") == bytes(Scripted.echo(query)), "final \(run.finalText.debugDescription)")
+
+        let long = try await chat(tls.url, "TRIGGER_LONG 1000 \(uniqueTag())", over: transport)
+        #expect(long.error == nil, "\(long.error?.message ?? "")")
+        #expect(long.generatingCount >= 2, "only \(long.generatingCount) generating events")
+        #expect(long.finalText == TLSAndProxyTests.longReply(1000), "final text has \(long.finalText?.count ?? -1) characters")
+
+        let log = try proxy.logEntries()
+        let authority = try #require(tls.authority)
+        #expect(!log.isEmpty, "nothing went through the proxy")
+        #expect(log.allSatisfy { $0.method == "CONNECT" && $0.target == authority && $0.status == 200 },
+                "expected only CONNECT \(authority): \(log)")
+    }
+
+    @Test("Proxy authentication: right credentials work, wrong or missing ones are .unreachable naming the proxy",
+          arguments: ["http", "https"])
+    func proxyAuthentication(scheme: String) async throws {
+        guard let url = try Server.replica.requireURL() else { return }
+        var tls: HarnessHelper?
+        if scheme == "https" { tls = try await HarnessHelper.tlsProxy(in: url) }
+        defer { tls?.stop() }
+        let proxy = try await HarnessHelper.forwardProxy(auth: "u:p")
+        defer { proxy.stop() }
+        let root = tls?.url ?? url
+
+        let query = "authenticated \(uniqueTag())"
+        let good = HTTP1Transport(proxy: proxy.settings(credentials: "u:p"), idleTimeout: .seconds(30), trustedCertificatesFile: tls?.ca)
+        let run = try await chat(root, query, over: good)
+        #expect(run.error == nil, "\(run.error?.message ?? "")")
+        #expect(bytes(run.finalText ?? "") == bytes(Scripted.echo(query)), "final \(run.finalText.debugDescription)")
+        let accepted = try proxy.logEntries()
+        #expect(!accepted.isEmpty && accepted.allSatisfy { $0.status == 200 }, "proxy log: \(accepted)")
+
+        let refusedCredentials: [String?] = ["u:wrong", nil]
+        for credentials in refusedCredentials {
+            let bad = HTTP1Transport(proxy: proxy.settings(credentials: credentials), idleTimeout: .seconds(30), trustedCertificatesFile: tls?.ca)
+            let refused = try await chat(root, "refused \(uniqueTag())", over: bad)
+            let error = try #require(refused.error, "the proxy let \(credentials ?? "no credentials") through")
+            #expect(error.code == .unreachable, "\(credentials ?? "none"): \(error.code): \(error.message)")
+            #expect(error.message.lowercased().contains("proxy"), "message: \(error.message)")
+            // The user should learn it was the authentication, not just that something failed.
+            #expect(error.message.contains("407") || error.message.lowercased().contains("auth"), "message: \(error.message)")
+            #expect(!error.message.contains("\n"), "message: \(error.message.debugDescription)")
+            #expect(refused.events.isEmpty, "events before the failure: \(refused.events)")
+        }
+        let log = try proxy.logEntries()
+        #expect(log.filter { $0.status == 407 }.count >= 2, "proxy log: \(log)")
+        #expect(log.filter { $0.status == 407 }.allSatisfy { $0.method == (scheme == "https" ? "CONNECT" : "GET") }, "proxy log: \(log)")
+    }
+
+    /// `TRIGGER_LONG n` as harness/scripted_model.py builds it (cleandoc trims the end).
+    static func longReply(_ tokens: Int) -> String {
+        let filler = "The quick brown fox jumps over the lazy dog. "
+        let text = String(repeating: filler, count: tokens * Scripted.tokenChars / filler.count + 1)
+        return String(text.prefix(tokens * Scripted.tokenChars)).trimmingCharacters(in: .whitespaces)
+    }
+}
+
+/// The `qwen-chat` binary over TLS (`SSL_CERT_FILE`) and through proxies.
+@Suite(
+    "qwen-chat binary over TLS and through proxies",
+    .enabled(if: Server.enabled, "set QWEN_CHAT_TEST_REPLICA_URL and QWEN_CHAT_BINARY (scripts/test does) to run"),
+    .timeLimit(.minutes(2))
+)
+struct TLSAndProxyBinaryTests {
+    private func setUp() throws -> (binary: String, url: String)? {
+        guard let url = try Server.replica.requireURL(), let binary = try Binary.require() else { return nil }
+        return (binary, url)
+    }
+
+    @Test("--url https://localhost:P with SSL_CERT_FILE prints the echo; without it, one line about TLS")
+    func tls() async throws {
+        guard let (binary, url) = try setUp() else { return }
+        let tls = try await HarnessHelper.tlsProxy(in: url)
+        defer { tls.stop() }
+
+        let query = "binary tls \(uniqueTag())"
+        let trusted = try await runBinary(binary, ["--url", tls.url, query], environment: ["SSL_CERT_FILE": tls.ca ?? ""])
+        #expect(trusted.status == 0, "stderr: \(trusted.stderrText)")
+        #expect(trusted.stdout == bytes(Scripted.echo(query) + "\n"), "stdout: \(trusted.stdoutText.debugDescription)")
+        #expect(trusted.notes.isEmpty, "stderr: \(trusted.stderrText)")
+
+        // An empty SSL_CERT_FILE counts as unset, whatever the test runner's environment holds.
+        let untrusted = try await runBinary(binary, ["--url", tls.url, "binary untrusted \(uniqueTag())"], environment: ["SSL_CERT_FILE": ""])
+        #expect(untrusted.status != 0, "stdout: \(untrusted.stdoutText.debugDescription)")
+        #expect(untrusted.stdout.isEmpty, "stdout: \(untrusted.stdoutText.debugDescription)")
+        #expect(untrusted.stderrText.hasSuffix("\n"))
+        #expect(untrusted.notes.count == 1, "stderr: \(untrusted.stderrText.debugDescription)")
+        let message = try #require(untrusted.notes.first)
+        #expect(message.hasPrefix("qwen-chat: "), "stderr: \(message)")
+        #expect(message.contains("TLS"), "stderr: \(message)")
+    }
+
+    @Test("HTTPS_PROXY=http://127.0.0.1:Q: the https Space through a CONNECT tunnel")
+    func httpsProxyEnvironment() async throws {
+        guard let (binary, url) = try setUp() else { return }
+        let tls = try await HarnessHelper.tlsProxy(in: url)
+        defer { tls.stop() }
+        let proxy = try await HarnessHelper.forwardProxy()
+        defer { proxy.stop() }
+
+        let query = "binary env proxy \(uniqueTag())"
+        let result = try await runBinary(binary, ["--url", tls.url, query],
+                                         environment: ["SSL_CERT_FILE": tls.ca ?? "", "HTTPS_PROXY": proxy.url])
+        #expect(result.status == 0, "stderr: \(result.stderrText)")
+        #expect(result.stdout == bytes(Scripted.echo(query) + "\n"), "stdout: \(result.stdoutText.debugDescription)")
+        let log = try proxy.logEntries()
+        let authority = try #require(tls.authority)
+        #expect(log.contains { $0.method == "CONNECT" && $0.target == authority && $0.status == 200 }, "proxy log: \(log)")
+        #expect(log.allSatisfy { $0.method == "CONNECT" }, "proxy log: \(log)")
+    }
+
+    @Test("--proxy http://u:p@127.0.0.1:Q to the plain replica: absolute-form requests")
+    func proxyOption() async throws {
+        guard let (binary, url) = try setUp() else { return }
+        let proxy = try await HarnessHelper.forwardProxy(auth: "u:p")
+        defer { proxy.stop() }
+        let port = try #require(URLParts(proxy.url)?.port)
+
+        let query = "binary proxy option \(uniqueTag())"
+        let result = try await runBinary(binary, ["--url", url, "--proxy", "http://u:p@127.0.0.1:\(port)", query])
+        #expect(result.status == 0, "stderr: \(result.stderrText)")
+        #expect(result.stdout == bytes(Scripted.echo(query) + "\n"), "stdout: \(result.stdoutText.debugDescription)")
+        let log = try proxy.logEntries()
+        #expect(log.contains { $0.method == "POST" && $0.target == url + "/queue/join" && $0.status == 200 }, "proxy log: \(log)")
+
+        let refused = try await runBinary(binary, ["--url", url, "--proxy", "http://u:hunter2x@127.0.0.1:\(port)", "refused \(uniqueTag())"])
+        #expect(refused.status == 1, "stderr: \(refused.stderrText)")
+        #expect(refused.stdout.isEmpty)
+        #expect(refused.notes.count == 1, "stderr: \(refused.stderrText.debugDescription)")
+        #expect(refused.stderrText.lowercased().contains("proxy"), "stderr: \(refused.stderrText)")
+        #expect(!refused.stderrText.contains("hunter2x"), "the password is on stderr: \(refused.stderrText)")
+    }
+}
+
+// MARK: - Library-level chat over a given transport
+
+/// `chat(_:_:)` of Support.swift over the given transport; connect errors land in `error` too.
+func chat(
+    _ url: String,
+    _ query: String,
+    over transport: any HTTPTransport,
+    system: String = Scripted.defaultSystem,
+    model: String = "72B"
+) async throws -> ChatRun {
+    let client = GradioClient(root: url, transport: transport)
+    var run = ChatRun()
+    var tracker = ReplyTracker(outputIndex: QwenSpace.chatbotOutputIndex)
+    var writer = StableTextWriter()
+    let data = QwenSpace.requestData(userTurn: query, systemPrompt: system, modelSize: model)
+    do {
+        let connection = try await client.connect(apiName: QwenSpace.apiName, fallback: nil)
+        try await client.submit(connection, data: data, sessionHash: GradioClient.makeSessionHash()) { event, outputs in
+            run.events.append(event)
+            var update: TextUpdate?
+            switch event {
+            case .generating(let edits):
+                run.generatingCount += 1
+                update = tracker.update(outputs: outputs, edits: edits)
+            case .completed:
+                run.completedEventIndex = run.events.count - 1
+                run.finalText = outputs.indices.contains(QwenSpace.chatbotOutputIndex)
+                    ? ChatbotValue.latestReply(in: outputs[QwenSpace.chatbotOutputIndex])?.text : nil
+                update = tracker.finish(outputs: outputs)
+            default:
+                break
+            }
+            guard let update else { return }
+            run.updates.append(update)
+            switch update {
+            case .delta(let piece):
+                if run.firstDeltaEventIndex == nil { run.firstDeltaEventIndex = run.events.count - 1 }
+                run.rebuilt += piece
+            case .revised(let full):
+                run.rebuilt = full
+            }
+            run.written += writer.apply(update)
+        }
+    } catch let error as GradioError {
+        run.error = error
+    }
+    run.trackerText = tracker.text
+    if run.error == nil {
+        run.written += writer.finish(finalText: tracker.text)
+    }
+    run.writerConflicts = writer.conflicts
+    return run
+}
+
+// MARK: - harness/tls_proxy.py and harness/forward_proxy.py
+
+/// One request as harness/forward_proxy.py logged it.
+struct ProxyLogEntry: Sendable, CustomStringConvertible {
+    var method: String
+    var target: String
+    var status: Int?
+    var description: String { "\(method) \(target) -> \(status.map { String($0) } ?? "?")" }
+}
+
+/// A helper script from harness/, started with its own scratch directory; `stop()` sends it
+/// SIGTERM and removes the directory (the scripts also exit by themselves after 5 minutes).
+struct HarnessHelper: Sendable {
+    let process: BinaryRun
+    /// `https://localhost:P` (tls_proxy) or `http://127.0.0.1:Q` (forward_proxy).
+    let url: String
+    /// tls_proxy: the CA certificate (PEM) that signed the server's certificate.
+    let ca: String?
+    /// forward_proxy: its request log.
+    let logPath: String?
+    let directory: URL
+
+    /// `localhost:P` as a CONNECT names it.
+    var authority: String? { URLParts(url).map { "\($0.host):\($0.port)" } }
+
+    /// The repo root, from this file's path.
+    static let repoRoot: URL = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath()
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// QWEN_CHAT_TEST_PYTHON, the repo's .venv-tools, or python3 from PATH (stdlib is enough).
+    static var python: String {
+        let files = FileManager.default
+        if let path = TestEnvironment.value("QWEN_CHAT_TEST_PYTHON"), files.isExecutableFile(atPath: path) { return path }
+        let venv = repoRoot.appendingPathComponent(".venv-tools/bin/python").path
+        if files.isExecutableFile(atPath: venv) { return venv }
+        for directory in (TestEnvironment.value("PATH") ?? "/usr/local/bin:/usr/bin").split(separator: ":") {
+            let candidate = "\(directory)/python3"
+            if files.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return "/usr/bin/python3"
+    }
+
+    /// harness/tls_proxy.py in front of `target` (an http:// URL).
+    static func tlsProxy(in target: String) async throws -> HarnessHelper {
+        guard let parts = URLParts(target) else { throw TestSetupFailure("not a URL: \(target)") }
+        let directory = try scratchDirectory("tls")
+        let (process, line) = try await start("tls_proxy.py", ["--target", "\(parts.host):\(parts.port)", "--cert-dir", directory.appendingPathComponent("certs").path], directory: directory)
+        // "URL https://localhost:P CA /path/ca.pem"
+        guard let caRange = line.range(of: " CA ") else {
+            stop(process, directory)
+            throw TestSetupFailure("harness/tls_proxy.py printed \(line.debugDescription)")
+        }
+        let url = String(line[line.index(line.startIndex, offsetBy: 4)..<caRange.lowerBound])
+        return HarnessHelper(process: process, url: url, ca: String(line[caRange.upperBound...]), logPath: nil, directory: directory)
+    }
+
+    /// harness/forward_proxy.py, optionally requiring `user:password`.
+    static func forwardProxy(auth: String? = nil) async throws -> HarnessHelper {
+        let directory = try scratchDirectory("proxy")
+        let log = directory.appendingPathComponent("proxy.jsonl").path
+        var arguments = ["--log", log]
+        if let auth { arguments += ["--auth", auth] }
+        let (process, line) = try await start("forward_proxy.py", arguments, directory: directory)
+        // "URL http://127.0.0.1:Q"
+        return HarnessHelper(process: process, url: String(line.dropFirst(4)), ca: nil, logPath: log, directory: directory)
+    }
+
+    /// This proxy as ProxySettings.
+    func settings(credentials: String? = nil) -> ProxySettings? {
+        URLParts(url).map { ProxySettings(host: $0.host, port: $0.port, credentials: credentials) }
+    }
+
+    /// The requests the proxy has logged so far (it logs each before answering it).
+    func logEntries() throws -> [ProxyLogEntry] {
+        guard let logPath, let data = FileManager.default.contents(atPath: logPath) else { return [] }
+        return try data.split(separator: 0x0A).filter { !$0.isEmpty }.map { line in
+            let value = try JSONValue.parse(Array(line))
+            return ProxyLogEntry(method: value["method"]?.stringValue ?? "", target: value["target"]?.stringValue ?? "", status: value["status"]?.intValue)
+        }
+    }
+
+    func stop() { Self.stop(process, directory) }
+
+    private static func stop(_ process: BinaryRun, _ directory: URL) {
+        if process.isRunning { kill(process.pid, SIGTERM) }
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    private static func scratchDirectory(_ kind: String) throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("qwen-chat-\(kind)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return directory
+    }
+
+    /// Starts the script and waits for its one "URL …" line.
+    private static func start(_ script: String, _ arguments: [String], directory: URL) async throws -> (BinaryRun, String) {
+        let path = repoRoot.appendingPathComponent("harness").appendingPathComponent(script).path
+        let process: BinaryRun
+        do {
+            process = try BinaryRun(python, [path] + arguments + ["--max-lifetime", "300"])
+        } catch {
+            try? FileManager.default.removeItem(at: directory)
+            throw TestSetupFailure("could not run \(python) \(path): \(error)")
+        }
+        _ = await process.wait(upTo: .seconds(30)) { process.stdoutSoFar.contains(0x0A) || !process.isRunning }
+        let output = String(decoding: process.stdoutSoFar, as: UTF8.self)
+        guard let line = output.split(separator: "\n").first, line.hasPrefix("URL ") else {
+            if process.isRunning { kill(process.pid, SIGKILL) }
+            let stderr = (try? await process.finish(timeout: .seconds(5)))?.stderrText ?? process.stderrSoFar
+            try? FileManager.default.removeItem(at: directory)
+            throw TestSetupFailure("harness/\(script) did not start; stdout \(output.prefix(200).debugDescription), stderr \(stderr.suffix(500).debugDescription)")
+        }
+        return (process, String(line))
+    }
+}
