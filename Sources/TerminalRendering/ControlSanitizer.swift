@@ -34,67 +34,113 @@ public struct ControlSanitizer: Sendable {
     public init() {}
 
     /// Returns the safe visible form of `chunk`; keeps `\n` and `\t`.
+    ///
+    /// Works on UTF-8: outside a sequence, a run of bytes that needs no change (printable
+    /// text, `\n`, `\t`, any scalar but a C1 control) is copied whole; only the bytes around a
+    /// control go through the state machine one scalar at a time.
     public mutating func sanitize(_ chunk: String) -> String {
-        var out = String.UnicodeScalarView()
-        for scalar in chunk.unicodeScalars {
-            feed(scalar, into: &out)
+        var chunk = chunk
+        var out: [UInt8] = []
+        out.reserveCapacity(chunk.utf8.count)
+        chunk.withUTF8 { bytes in
+            var index = 0
+            let count = bytes.count
+            while index < count {
+                if state == .ground, !pendingCR {
+                    let start = index
+                    while index < count, Self.passesUnchanged(bytes, at: index) { index += 1 }
+                    if index > start { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index])) }
+                    if index == count { break }
+                }
+                let (scalar, length) = Self.scalar(in: bytes, at: index)
+                feed(scalar, into: &out)
+                index += length
+            }
         }
-        return String(out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Whether the byte at `index` goes out as it is when no sequence is in progress: not a
+    /// C0 control other than `\n` and `\t`, not DEL, and not the lead byte of a C1 control
+    /// (U+0080–U+009F is `C2 80`–`C2 9F`). The other bytes of a multi-byte scalar pass.
+    @inline(__always)
+    private static func passesUnchanged(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> Bool {
+        let byte = bytes[index]
+        if byte >= 0x20 && byte < 0x7F { return true }
+        if byte == 0x0A || byte == 0x09 { return true }
+        if byte < 0x80 { return false }
+        if byte == 0xC2 { return index + 1 < bytes.count && bytes[index + 1] >= 0xA0 }
+        return true
+    }
+
+    /// The scalar starting at `index` of valid UTF-8, and its length in bytes.
+    private static func scalar(in bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> (Unicode.Scalar, Int) {
+        let lead = UInt32(bytes[index])
+        let length = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4
+        var value = length == 1 ? lead : lead & (0x7F >> UInt32(length))
+        for offset in 1..<max(length, 1) where index + offset < bytes.count {
+            value = value << 6 | UInt32(bytes[index + offset] & 0x3F)
+        }
+        return (Unicode.Scalar(value) ?? "\u{FFFD}", length)
     }
 
     /// Flushes what is held at the end of the stream (a trailing bare `\r`) and resets the state.
     public mutating func finish() -> String {
-        var out = String.UnicodeScalarView()
+        var out: [UInt8] = []
         if pendingCR {
             pendingCR = false
             neutralizedCount += 1
-            out.append("\u{240D}")
+            Self.append("\u{240D}", to: &out)
         }
         state = .ground
         stringLength = 0
-        return String(out)
+        return String(decoding: out, as: UTF8.self)
     }
 
-    mutating func feed(_ s: Unicode.Scalar, into out: inout String.UnicodeScalarView) {
+    private static func append(_ scalar: Unicode.Scalar, to out: inout [UInt8]) {
+        UTF8.encode(scalar) { out.append($0) }
+    }
+
+    mutating func feed(_ s: Unicode.Scalar, into out: inout [UInt8]) {
         let v = s.value
         if pendingCR {
             pendingCR = false
             if v == 0x0A {
-                out.append("\n")
+                Self.append("\n", to: &out)
                 state = .ground
                 return
             }
             neutralizedCount += 1
-            out.append("\u{240D}")  // ␍
+            Self.append("\u{240D}", to: &out)  // ␍
         }
         switch v {
         case 0x0A:
             // A newline ends any sequence: a runaway OSC must not swallow the line structure.
-            out.append("\n")
+            Self.append("\n", to: &out)
             state = .ground
             return
         case 0x0D:
             pendingCR = true
             return
         case 0x09:
-            out.append(s)
+            Self.append(s, to: &out)
             return
         case 0x1B:
             neutralizedCount += 1
-            out.append("\u{241B}")  // ␛
+            Self.append("\u{241B}", to: &out)  // ␛
             state = (state == .string) ? .stringEscape : .escape
             return
         case 0x07 where state == .string:
-            out.append("\u{2407}")  // ␇ terminates the OSC
+            Self.append("\u{2407}", to: &out)  // ␇ terminates the OSC
             state = .ground
             return
         case 0x00..<0x20:
             neutralizedCount += 1
-            out.append(Unicode.Scalar(0x2400 + v)!)
+            Self.append(Unicode.Scalar(0x2400 + v)!, to: &out)
             return
         case 0x7F:
             neutralizedCount += 1
-            out.append("\u{2421}")  // ␡
+            Self.append("\u{2421}", to: &out)  // ␡
             return
         case 0x80...0x9F:
             neutralizedCount += 1
@@ -110,7 +156,7 @@ public struct ControlSanitizer: Sendable {
             break
         }
         // A printable scalar.
-        out.append(s)
+        Self.append(s, to: &out)
         switch state {
         case .ground:
             break
@@ -131,11 +177,11 @@ public struct ControlSanitizer: Sendable {
         }
     }
 
-    private func appendC1Marker(_ v: UInt32, into out: inout String.UnicodeScalarView) {
-        let hex = Array("0123456789ABCDEF".unicodeScalars)
-        for s in "<U+00".unicodeScalars { out.append(s) }
+    private func appendC1Marker(_ v: UInt32, into out: inout [UInt8]) {
+        let hex = Array("0123456789ABCDEF".utf8)
+        out.append(contentsOf: "<U+00".utf8)
         out.append(hex[Int(v >> 4)])
         out.append(hex[Int(v & 0xF)])
-        out.append(">")
+        out.append(UInt8(ascii: ">"))
     }
 }

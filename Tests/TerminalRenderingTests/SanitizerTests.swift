@@ -22,6 +22,24 @@ let hostileSample = "a\u{1B}[2Jb\u{1B}]0;title\u{07}c\u{1B}]52;c;aGVsbG8=\u{1B}\
     + "\u{00}\u{07}\u{08}\u{0B}\u{0C}\u{7F}k\rl\r\nm\n\tn\u{85}o中👍🏽\u{1B}(Bp\r"
 
 @Suite struct SanitizerTests {
+    @Test("Copying safe runs whole gives what the state machine gives scalar by scalar")
+    func bulkPathMatchesScalarPath() {
+        var rng = SystemRandomNumberGenerator()
+        let pieces: [String] = ["a", "Hello, world. ", "\n", "\t", "\r", "\r\n", "\u{1B}", "[", "]", "31m", "0;t", "\u{07}",
+                                "\\", "\u{7F}", "\u{85}", "\u{9B}", "\u{9C}", "\u{A0}", "é", "中", "👍🏽", "\u{00}", "P", "_"]
+        for _ in 0..<2000 {
+            let text = (0..<Int.random(in: 0..<30, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }.joined()
+            var bulk = ControlSanitizer()
+            let fast = bulk.sanitize(text) + bulk.finish()
+            var slow = ControlSanitizer()
+            var bytes: [UInt8] = []
+            for scalar in text.unicodeScalars { slow.feed(scalar, into: &bytes) }
+            let expected = String(decoding: bytes, as: UTF8.self) + slow.finish()
+            #expect(fast == expected, "\(text.debugDescription)")
+            #expect(bulk.neutralizedCount == slow.neutralizedCount)
+        }
+    }
+
     @Test func csiIsVisible() {
         #expect(sanitizeAll(["x\u{1B}[2Jy"]) == "x␛[2Jy")
         #expect(sanitizeAll(["\u{1B}[1;31mred\u{1B}[0m"]) == "␛[1;31mred␛[0m")

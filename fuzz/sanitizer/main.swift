@@ -1,7 +1,8 @@
 // libFuzzer target: ControlSanitizer.
 // Invariants: the output holds no scalar below U+0020 except \n and \t, no U+007F and no
 // U+0080-U+009F; feeding the input in two pieces (split at a fuzzer-chosen scalar) gives the
-// same bytes as feeding it whole.
+// same bytes as feeding it whole; and the bulk path of `sanitize` (safe runs copied whole)
+// gives the same bytes as the state machine fed one scalar at a time.
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzSanitizer(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
@@ -27,6 +28,13 @@ public func fuzzSanitizer(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     }
     if whole.neutralizedCount != split.neutralizedCount {
         fatalError("neutralizedCount differs when split: \(whole.neutralizedCount) vs \(split.neutralizedCount)")
+    }
+    var oneByOne = ControlSanitizer()
+    var scalarwise: [UInt8] = []
+    for scalar in scalars { oneByOne.feed(scalar, into: &scalarwise) }
+    scalarwise += Array(oneByOne.finish().utf8)
+    if scalarwise != expected || oneByOne.neutralizedCount != whole.neutralizedCount {
+        fatalError("sanitize differs from the scalar-by-scalar state machine: \(String(decoding: expected, as: UTF8.self).debugDescription) vs \(String(decoding: scalarwise, as: UTF8.self).debugDescription)")
     }
     for scalar in String(decoding: expected, as: UTF8.self).unicodeScalars {
         let v = scalar.value
