@@ -36,13 +36,18 @@ public struct GradioJob: Sendable {
     public private(set) var isFinished = false
     /// The path of the last edit op read, shared by the next ones that repeat it.
     private var pathMemo = EditPathMemo()
+    /// How this job's tokens start, for reading them in one pass.
+    private let diffPrefix: StreamedDiffPrefix?
     /// Where the gathered string appends go (see `gather(_:)`), and their text.
     private var gatheredPlace: (index: Int, path: [JSONPathComponent])?
     private var gatheredText: [UInt8] = []
+    /// The shape of the last token read in full, which the next ones are compared with.
+    private var tokenTemplate: TokenTemplate?
 
     public init(eventID: String?, sendsDiffs: Bool) {
         self.eventID = eventID
         self.sendsDiffs = sendsDiffs
+        diffPrefix = eventID.map(StreamedDiffPrefix.init(eventID:))
     }
 
     /// Decodes the next message of this job's stream from its bytes, reading edit ops straight
@@ -54,7 +59,7 @@ public struct GradioJob: Sendable {
 
     private mutating func decode(buffer: UnsafeBufferPointer<UInt8>) throws -> GradioMessage {
         let expectingEdits = sendsDiffs && outputs != nil
-        if expectingEdits, let eventID, let message = GradioMessage(streamedDiff: buffer, eventID: eventID, memo: &pathMemo) {
+        if expectingEdits, let diffPrefix, let message = GradioMessage(streamedDiff: buffer, prefix: diffPrefix, memo: &pathMemo) {
             return message
         }
         return try GradioMessage(buffer: buffer, expected: eventID, expectingEdits: expectingEdits, memo: &pathMemo)
@@ -65,10 +70,18 @@ public struct GradioJob: Sendable {
     /// append of their text (`applyGathered()`). False for any other message, which the
     /// caller then applies the gathered tokens before, and decodes.
     public mutating func gather(_ buffer: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard sendsDiffs, !isFinished, let count = outputs?.count, let eventID else { return false }
+        guard sendsDiffs, !isFinished, let count = outputs?.count, let diffPrefix else { return false }
         let before = gatheredText.count
-        guard let (index, path) = GradioMessage.streamedStringAppend(buffer, eventID: eventID, outputs: count, memo: &pathMemo, text: &gatheredText) else {
-            return false
+        let index: Int
+        let path: [JSONPathComponent]
+        if let template = tokenTemplate, template.read(buffer, into: &gatheredText) {
+            (index, path) = (template.index, template.path)
+        } else {
+            guard let found = GradioMessage.streamedStringAppend(buffer, prefix: diffPrefix, outputs: count, memo: &pathMemo, text: &gatheredText) else {
+                return false
+            }
+            (index, path) = (found.index, found.path)
+            tokenTemplate = TokenTemplate(message: buffer, string: found.string, index: index, path: path)
         }
         if let place = gatheredPlace {
             guard place.index == index, place.path == path else {

@@ -163,13 +163,13 @@ extension EditOperation.Kind {
 extension JSONParser {
     /// Reads edit lists that are one string `append` and nothing else, such as
     /// `[[],[["append",[1,0,"text"],"tok"]],[]]` — a streamed token — appending the string's
-    /// text to `text` instead of making a `String` of it. Returns the output's index and the
-    /// op's path.
+    /// text to `text` instead of making a `String` of it. Returns the output's index, the op's
+    /// path and where the string is (quotes included).
     ///
     /// Returns nil with the position and `text` unchanged for anything else, and for a string
     /// whose raw bytes are not valid UTF-8 (read alone, it would be repaired, and gathered
     /// with its neighbours it might not be the same).
-    mutating func readStringAppend(outputs: Int, memo: inout EditPathMemo, text: inout [UInt8]) -> (index: Int, path: [JSONPathComponent])? {
+    mutating func readStringAppend(outputs: Int, memo: inout EditPathMemo, text: inout [UInt8]) -> StringAppend? {
         let start = position
         let startDepth = depth
         let startCount = text.count
@@ -180,17 +180,17 @@ extension JSONParser {
         return nil
     }
 
-    private mutating func readStringAppendLists(outputs: Int, memo: inout EditPathMemo, text: inout [UInt8]) throws -> (index: Int, path: [JSONPathComponent])? {
+    private mutating func readStringAppendLists(outputs: Int, memo: inout EditPathMemo, text: inout [UInt8]) throws -> StringAppend? {
         guard try enterList(), !endOfEmptyList() else { return nil }
-        var found: (index: Int, path: [JSONPathComponent])?
+        var found: StringAppend?
         var index = 0
         while true {
             guard try enterList() else { return nil }
             if !endOfEmptyList() {
-                guard found == nil, let path = try readStringAppendOperation(memo: &memo, text: &text),
+                guard found == nil, let (path, string) = try readStringAppendOperation(memo: &memo, text: &text),
                       try closeList()
                 else { return nil }
-                found = (index, path)
+                found = StringAppend(index: index, path: path, string: string)
             }
             depth -= 1
             index += 1
@@ -201,7 +201,7 @@ extension JSONParser {
         return found
     }
 
-    private mutating func readStringAppendOperation(memo: inout EditPathMemo, text: inout [UInt8]) throws -> [JSONPathComponent]? {
+    private mutating func readStringAppendOperation(memo: inout EditPathMemo, text: inout [UInt8]) throws -> ([JSONPathComponent], Range<Int>)? {
         guard try enterList() else { return nil }
         defer { depth -= 1 }
         guard position < bytes.count, bytes[position] == UInt8(ascii: "\""), let name = plainStringBytes(),
@@ -217,9 +217,18 @@ extension JSONParser {
             memo = EditPathMemo(bytes: Array(UnsafeBufferPointer(rebasing: bytes[start..<position])), path: read)
             path = read
         }
-        guard try !closeList(), position < bytes.count, bytes[position] == UInt8(ascii: "\""),
-              try appendString(to: &text), try closeList()
-        else { return nil }
-        return path
+        guard try !closeList(), position < bytes.count, bytes[position] == UInt8(ascii: "\"") else { return nil }
+        let stringStart = position
+        guard try appendString(to: &text) else { return nil }
+        let string = stringStart..<position
+        guard try closeList() else { return nil }
+        return (path, string)
     }
+}
+
+/// A token read by `readStringAppend`: which output, where in it, and where its string is.
+struct StringAppend {
+    var index: Int
+    var path: [JSONPathComponent]
+    var string: Range<Int>
 }

@@ -124,7 +124,7 @@ struct JSONParser {
     }
 
     /// Reads past a number (or `-Infinity`), checking its grammar.
-    private mutating func scanNumber() throws {
+    mutating func scanNumber() throws {
         if bytes[position] == UInt8(ascii: "-") {
             position += 1
             if position < bytes.count, bytes[position] == UInt8(ascii: "I") {
@@ -157,57 +157,71 @@ struct JSONParser {
     }
 
     mutating func parseString() throws -> String {
-        position += 1
-        let start = position
-        // Fast path: no escapes, which is nearly every string Gradio sends.
-        while position < bytes.count {
-            let byte = bytes[position]
-            if byte == UInt8(ascii: "\"") {
-                let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
-                position += 1
-                return text
-            }
-            if byte == UInt8(ascii: "\\") { break }
-            position += 1
-        }
-        guard position < bytes.count else { throw error("unterminated string") }
-        var scratch: [UInt8] = Array(UnsafeBufferPointer(rebasing: bytes[start..<position]))
-        while position < bytes.count {
-            let byte = bytes[position]
-            switch byte {
-            case UInt8(ascii: "\""):
-                position += 1
-                return String(decoding: scratch, as: UTF8.self)
-            case UInt8(ascii: "\\"):
-                position += 1
-                appendUTF8(of: try readEscape(), to: &scratch)
-            default:
-                scratch.append(byte)
-                position += 1
-            }
-        }
-        throw error("unterminated string")
+        var scratch: [UInt8] = []
+        var plain: UnsafeBufferPointer<UInt8>?
+        try readString(
+            plain: { plain = $0 },
+            segment: { scratch.append(contentsOf: $0) },
+            escape: { UTF8.encode($0) { scratch.append($0) } }
+        )
+        // Nearly every string Gradio sends has no escapes: it is made straight from the input.
+        if let plain { return String(decoding: plain, as: UTF8.self) }
+        return String(decoding: scratch, as: UTF8.self)
     }
 
     /// Reads a string, appending its text to `text` as UTF-8 (escapes decoded), as long as its
     /// raw bytes are valid UTF-8; false otherwise (`parseString` would repair them). What it
     /// appends is exactly the UTF-8 of the `String` that `parseString` makes.
     mutating func appendString(to text: inout [UInt8]) throws -> Bool {
+        var valid = true
+        try readString(
+            plain: { run in
+                valid = Self.isValidUTF8(run)
+                if valid { text.append(contentsOf: run) }
+            },
+            segment: { run in
+                guard valid, Self.isValidUTF8(run) else { valid = false; return }
+                text.append(contentsOf: run)
+            },
+            escape: { scalar in if valid { UTF8.encode(scalar) { text.append($0) } } }
+        )
+        return valid
+    }
+
+    /// Reads the string at the position (its opening quote) in runs: `plain` gets the whole
+    /// text of a string without escapes; otherwise `segment` gets each run between escapes and
+    /// `escape` each escape's character. Runs are found with memchr, and the closing quote is
+    /// searched for once per quote, not once per escape, so many escapes stay linear.
+    @inline(__always)
+    private mutating func readString(
+        plain: (UnsafeBufferPointer<UInt8>) -> Void,
+        segment: (UnsafeBufferPointer<UInt8>) -> Void,
+        escape: (Unicode.Scalar) -> Void
+    ) throws {
         guard let base = bytes.baseAddress else { throw error("unterminated string") }
         position += 1
+        var quote = -1
+        var escaped = false
         while true {
-            guard position < bytes.count,
-                  let quote = memchr(base + position, Int32(UInt8(ascii: "\"")), bytes.count - position)
-            else { throw error("unterminated string") }
-            let end = UnsafeRawPointer(quote) - UnsafeRawPointer(base)
-            let backslash = memchr(base + position, Int32(UInt8(ascii: "\\")), end - position)
-            let segmentEnd = backslash.map { UnsafeRawPointer($0) - UnsafeRawPointer(base) } ?? end
-            let segment = UnsafeBufferPointer(rebasing: bytes[position..<segmentEnd])
-            guard Self.isValidUTF8(segment) else { return false }
-            text.append(contentsOf: segment)
-            position = segmentEnd + 1
-            if backslash == nil { return true }
-            appendUTF8(of: try readEscape(), to: &text)
+            if quote < position {
+                guard position < bytes.count,
+                      let found = memchr(base + position, Int32(UInt8(ascii: "\"")), bytes.count - position)
+                else { throw error("unterminated string") }
+                quote = UnsafeRawPointer(found) - UnsafeRawPointer(base)
+            }
+            let backslash = memchr(base + position, Int32(UInt8(ascii: "\\")), quote - position)
+            let end = backslash.map { UnsafeRawPointer($0) - UnsafeRawPointer(base) } ?? quote
+            let run = UnsafeBufferPointer(rebasing: bytes[position..<end])
+            if backslash == nil, !escaped {
+                plain(run)
+                position = quote + 1
+                return
+            }
+            if !run.isEmpty { segment(run) }
+            position = end + 1
+            guard backslash != nil else { return }
+            escaped = true
+            escape(try readEscape())
         }
     }
 
@@ -379,18 +393,14 @@ struct JSONParser {
     /// The bytes of a string without escapes (nil, position unchanged, when it has any), so a
     /// member name can be matched without making a `String`.
     mutating func plainStringBytes() -> UnsafeBufferPointer<UInt8>? {
-        var end = position + 1
-        while end < bytes.count {
-            switch bytes[end] {
-            case UInt8(ascii: "\""):
-                let text = UnsafeBufferPointer(rebasing: bytes[(position + 1)..<end])
-                position = end + 1
-                return text
-            case UInt8(ascii: "\\"): return nil
-            default: end += 1
-            }
-        }
-        return nil
+        let start = position + 1
+        guard start < bytes.count, let base = bytes.baseAddress,
+              let quote = memchr(base + start, Int32(UInt8(ascii: "\"")), bytes.count - start)
+        else { return nil }
+        let end = UnsafeRawPointer(quote) - UnsafeRawPointer(base)
+        if end > start, memchr(base + start, Int32(UInt8(ascii: "\\")), end - start) != nil { return nil }
+        position = end + 1
+        return UnsafeBufferPointer(rebasing: bytes[start..<end])
     }
 
     /// The character an escape stands for, read after its backslash.

@@ -111,7 +111,12 @@ struct GatheredAppendTests {
             case 5: text = Self.token(0, "[]", value, tail: #","error":null"#)  // `error` after data: the general path
             case 6: text = Self.token(0, "[ ]", value)                        // the same path, written differently
             case 7: text = #"{"msg":"process_generating","event_id":"e2","output":{"data":[[["append",[],"other job"]],[],[]]},"success":true}"#
-            default: text = Self.token(0, "[]", value)
+            case 8: text = Self.token(0, "[]", value, tail: #","is_generating":true,"duration":"0.5""#)   // a number became a string
+            case 9: text = Self.token(0, "[]", value, tail: #","is_generating":true,"duration":1e-3,"average_duration":-7"#)
+            case 10: text = Self.token(0, "[]", value, tail: #","is_generating":true,"duration":01.5"#)     // not a JSON number
+            default:
+                let duration = [String(Double.random(in: 0..<1, using: &rng)), "0", "12", "3.5E+2", "-1"].randomElement(using: &rng)!
+                text = Self.token(0, "[]", value, tail: #","is_generating":true,"duration":\#(duration)"#)
             }
             messages.append(Array(text.utf8))
         }
@@ -120,6 +125,32 @@ struct GatheredAppendTests {
         var gathered = try Self.gathering(messages, readEnds: readEnds)
         gathered.gathered = 0
         #expect(gathered == expected)
+    }
+
+    @Test("A token template takes tokens that differ only in their string and numbers")
+    func templates() throws {
+        let made = Array(Self.token(0, "[]", #""a""#, tail: #","duration":0.25,"x":[1,"2"]"#).utf8)
+        var memo = EditPathMemo()
+        var text: [UInt8] = []
+        let found = try #require(made.withUnsafeBufferPointer {
+            GradioMessage.streamedStringAppend($0, prefix: StreamedDiffPrefix(eventID: Self.eventID), outputs: 3, memo: &memo, text: &text)
+        })
+        let template = made.withUnsafeBufferPointer { TokenTemplate(message: $0, string: found.string, index: found.index, path: found.path) }
+        func read(_ message: String) -> String? {
+            var text: [UInt8] = []
+            let taken = Array(message.utf8).withUnsafeBufferPointer { template.read($0, into: &text) }
+            if !taken { #expect(text.isEmpty) }
+            return taken ? String(decoding: text, as: UTF8.self) : nil
+        }
+        #expect(read(Self.token(0, "[]", #""b\nc""#, tail: #","duration":-1.5e10,"x":[22,"2"]"#)) == "b\nc")
+        #expect(read(Self.token(0, "[]", #""""#, tail: #","duration":0.25,"x":[1,"2"]"#)) == "")
+        #expect(read(Self.token(0, "[]", #""a""#, tail: #","duration":"0.25","x":[1,"2"]"#)) == nil)
+        #expect(read(Self.token(0, "[]", #""a""#, tail: #","duration":0.25,"x":[1,"3"]"#)) == nil)
+        #expect(read(Self.token(0, "[]", #""a""#, tail: #","duration":0.25,"x":[1,"2"],"error":null"#)) == nil)
+        #expect(read(Self.token(0, "[]", #""a""#, tail: #","duration":1.,"x":[1,"2"]"#)) == nil)
+        #expect(read(Self.token(0, "[]", #""a""#, tail: #","duration":0.25,"x":[1,"2"]"#) + " ") == nil)
+        #expect(read(Self.token(0, "[ ]", #""a""#, tail: #","duration":0.25,"x":[1,"2"]"#)) == nil)
+        #expect(read(Self.token(0, "[]", #""unterminated"#, tail: "")) == nil)
     }
 
     @Test("Nothing is gathered before the outputs are known or for a job without diffs")
