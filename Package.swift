@@ -10,7 +10,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
-        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
     ],
     targets: [
         // The only place that sees C: libedit's native histedit.h API behind inline shims.
@@ -38,7 +37,6 @@ let package = Package(
             name: "qwen-chat",
             dependencies: [
                 "GradioClient", "ChatCore", "TerminalRendering", "LineEditor",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // A scratch program for driving LineEditor alone in tmux (Tests/LineEditorTests/tmux-check.sh).

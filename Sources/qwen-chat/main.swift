@@ -1,4 +1,3 @@
-import ArgumentParser
 import ChatCore
 import Dispatch
 #if canImport(Glibc)
@@ -20,14 +19,18 @@ InterruptFlag.install()
 
 let options: ChatOptions
 do {
-    options = try ChatOptions.parse()
-} catch {
-    let code = ChatOptions.exitCode(for: error)
-    if code == .success {
-        print(ChatOptions.fullMessage(for: error))
+    switch try ChatOptions.parse(Array(CommandLine.arguments.dropFirst())) {
+    case .run(let parsed):
+        options = parsed
+    case .help:
+        FileDescriptorOutput.standardOutput.write(ChatOptions.help)
+        exit(0)
+    case .version:
+        FileDescriptorOutput.standardOutput.write(ChatOptions.version + "\n")
         exit(0)
     }
-    FileDescriptorOutput.standardError.write("qwen-chat: \(ChatOptions.message(for: error))\nRun 'qwen-chat --help' for usage.\n")
+} catch {
+    FileDescriptorOutput.standardError.write("qwen-chat: \(error)\nRun 'qwen-chat --help' for usage.\n")
     exit(2)
 }
 

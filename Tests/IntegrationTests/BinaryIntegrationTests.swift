@@ -131,7 +131,12 @@ struct BinaryIntegrationTests {
         #expect(result.stdout.isEmpty, "stdout: \(result.stdoutText.debugDescription)")
     }
 
-    @Test("Usage errors exit 2", arguments: [["--model", "99B", "hi"], ["--url", "ftp://x", "hi"]])
+    @Test("Usage errors exit 2", arguments: [
+        ["--model", "99B", "hi"], ["--url", "ftp://x", "hi"], ["--bogus", "hi"], ["-x", "hi"],
+        ["--retries", "x", "hi"], ["--retries", "99", "hi"], ["--idle-timeout=0", "hi"], ["--markdown", "sometimes", "hi"],
+        ["--json=yes", "hi"], ["hi", "--system"], ["--space", "not-a-space", "hi"],
+        ["--url", "http://127.0.0.1:9", "--space", "Qwen/Qwen2.5", "hi"],
+    ])
     func usageErrors(arguments: [String]) async throws {
         guard Server.enabled, let binary = try Binary.require() else { return }
         var arguments = arguments
@@ -143,6 +148,31 @@ struct BinaryIntegrationTests {
         #expect(result.status == 2, "stderr: \(result.stderrText)")
         #expect(result.stdout.isEmpty)
         #expect(result.stderrText.hasPrefix("qwen-chat: "), "stderr: \(result.stderrText)")
+        #expect(result.stderrLines.count <= 2, "stderr: \(result.stderrText)")
+    }
+
+    @Test("--help lists every option and exits 0; --version prints the version")
+    func helpAndVersion() async throws {
+        guard Server.enabled, let binary = try Binary.require() else { return }
+        for flag in ["--help", "-h"] {
+            let help = try await runBinary(binary, ["--url", "http://127.0.0.1:9", flag, "never sent"])
+            #expect(help.status == 0)
+            for option in ["--url <url>", "--space <owner/name>", "--system <text>", "--model <size>", "--token <token>", "--proxy <url>",
+                           "--json", "--raw", "--markdown <when>", "--no-color", "--stats", "--retries <n>", "--idle-timeout <seconds>", "--version"] {
+                #expect(help.stdoutText.contains(option), "\(option) missing from: \(help.stdoutText)")
+            }
+            #expect(help.stdoutText.split(separator: "\n").allSatisfy { $0.count <= 100 })
+        }
+        let version = try await runBinary(binary, ["--version"])
+        #expect(version.status == 0 && version.stdoutText.hasPrefix("0.") && version.stdoutText.hasSuffix("\n"))
+    }
+
+    @Test("--name=value, options after the words, and words after -- that look like options")
+    func argumentForms() async throws {
+        guard let url = try Server.replica.requireURL(), let binary = try Binary.require() else { return }
+        let result = try await runBinary(binary, ["what", "--url=\(url)", "--idle-timeout=30", "is", "--", "--json", "-h"])
+        #expect(result.status == 0, "stderr: \(result.stderrText)")
+        #expect(result.stdoutText == Scripted.echo("what is --json -h") + "\n", "stdout: \(result.stdoutText.debugDescription)")
     }
 
     @Test("Nothing listening exits 1 and names host:port")
