@@ -10,15 +10,15 @@ import Synchronization
 /// (`HTTPResponseParser`). Reading pauses while `highWater` bytes wait for the reader. Each
 /// request gets an idle watchdog (`watch`) instead of a timer re-armed per read.
 final class ConnectionInbox: Sendable {
-    /// Reading from the socket pauses when this much is waiting for the reader.
-    static let highWater = 1 << 20
-    /// The most one read hands over, which bounds what the reader holds at once.
-    static let maxBatch = 256 << 10
+    /// Reading from the socket pauses when this much is waiting for the reader, which also
+    /// bounds what one batch holds.
+    static let highWater = 512 << 10
+    /// Room for a whole batch (the high water mark and one more socket read), so a batch's
+    /// buffer never grows: recycled, its pages are touched once for the whole stream.
+    static let batchCapacity = highWater + (64 << 10)
 
     private struct State {
         var buffered: [UInt8] = []
-        /// Where the reader's next batch starts in `buffered`.
-        var readIndex = 0
         /// The peer closed the connection (after the buffered bytes).
         var closed = false
         var failure: (any Error)?
@@ -30,30 +30,15 @@ final class ConnectionInbox: Sendable {
         /// Bytes received since the current request started (a reused connection that fails
         /// before any may be retried on a fresh one).
         var receivedSinceRequest = 0
+        var recycler = BufferRecycler()
 
-        var waiting: Int { buffered.count - readIndex }
+        var waiting: Int { buffered.count }
 
-        /// The next batch: the whole buffer (moved, not copied) when it is small enough, else
-        /// its next `maxBatch` bytes.
+        /// Everything received so far, moved (not copied) to the reader.
         mutating func takeBatch() -> [UInt8] {
-            if waiting <= ConnectionInbox.maxBatch {
-                var batch: [UInt8] = []
-                if readIndex == 0 {
-                    swap(&batch, &buffered)
-                } else {
-                    batch = Array(buffered[readIndex...])
-                    buffered.removeAll(keepingCapacity: true)
-                    readIndex = 0
-                }
-                return batch
-            }
-            let end = readIndex + ConnectionInbox.maxBatch
-            let batch = Array(buffered[readIndex..<end])
-            readIndex = end
-            if readIndex >= 4 * ConnectionInbox.maxBatch {
-                buffered.removeSubrange(0..<readIndex)
-                readIndex = 0
-            }
+            var batch: [UInt8] = []
+            swap(&batch, &buffered)
+            recycler.handOut(batch)
             return batch
         }
     }
@@ -82,7 +67,9 @@ final class ConnectionInbox: Sendable {
             state.lastActivity = .now()
             state.receivedSinceRequest += buffer.readableBytes
             // A fresh batch starts at a socket read's size, not grown from nothing read by read.
-            if state.buffered.capacity == 0 { state.buffered.reserveCapacity(max(buffer.readableBytes, 64 << 10)) }
+            if state.buffered.capacity == 0 {
+                state.buffered = state.recycler.emptyBuffer(minimumCapacity: max(buffer.readableBytes, Self.batchCapacity))
+            }
             state.buffered.append(contentsOf: buffer.readableBytesView)
             guard let waiter = state.waiter else { return nil }
             state.waiter = nil
@@ -116,7 +103,6 @@ final class ConnectionInbox: Sendable {
         let (waiter, watchdog) = state.withLock { state in
             if state.failure == nil { state.failure = error }
             state.buffered = []
-            state.readIndex = 0
             defer {
                 state.waiter = nil
                 state.watchdog = nil

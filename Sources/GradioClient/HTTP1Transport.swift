@@ -312,6 +312,7 @@ private final class ResponseBody: @unchecked Sendable {
     /// Body bytes already read past the head, for the first `next()`.
     private var pending: [UInt8] = []
     private var done = false
+    private var recycler = BufferRecycler()
     /// False once bytes arrived past the response's end: the connection is out of step.
     private var reusable = true
     private let headFlag = Atomic<Bool>(false)
@@ -350,6 +351,7 @@ private final class ResponseBody: @unchecked Sendable {
             return pending
         }
         var body: [UInt8] = []
+        defer { recycler.handOut(body) }
         while body.isEmpty {
             if done || parser.isComplete {
                 complete()
@@ -372,7 +374,7 @@ private final class ResponseBody: @unchecked Sendable {
                 continue
             }
             do {
-                body.reserveCapacity(batch.count)
+                if body.capacity == 0 { body = recycler.emptyBuffer(minimumCapacity: max(batch.count, ConnectionInbox.batchCapacity)) }
                 try feed(batch, into: &body)
             } catch {
                 abandon()

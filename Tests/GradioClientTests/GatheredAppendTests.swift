@@ -153,6 +153,35 @@ struct GatheredAppendTests {
         #expect(read(Self.token(0, "[]", #""unterminated"#, tail: "")) == nil)
     }
 
+    @Test("Real Gradio streams, whose durations change every token, fit the template made from their first token", arguments: [
+        "gradio-4.44.1/normal-stream.txt", "harness/replica-4.44.1-normal.txt", "harness/gradio-5.50.0-normal.txt", "harness/gradio-6.31.0-normal.txt",
+    ])
+    func realStreamsFitTemplates(capture name: String) throws {
+        let capture = Capture.load(name)
+        let eventID = try #require(capture.eventID)
+        let tokens = capture.body.split(separator: "\n").filter { $0.hasPrefix("data: ") && $0.contains(#"["append""#) }.map { Array($0.dropFirst(6).utf8) }
+        #expect(tokens.count > 5)
+        let durations = Set(tokens.map { String(decoding: $0, as: UTF8.self).firstMatch(of: /"duration":([0-9.e-]+)/)?.1 ?? "" })
+        #expect(durations.count > 1, "the capture's tokens should differ in their numbers")
+        let outputs = try #require(capture.events.first { $0["msg"]?.stringValue == "process_generating" }?["output"]?["data"]?.arrayValue?.count)
+        var memo = EditPathMemo()
+        var text: [UInt8] = []
+        let first = try #require(tokens[0].withUnsafeBufferPointer {
+            GradioMessage.streamedStringAppend($0, prefix: StreamedDiffPrefix(eventID: eventID), outputs: outputs, memo: &memo, text: &text)
+        })
+        let template = tokens[0].withUnsafeBufferPointer { TokenTemplate(message: $0, string: first.string, index: first.index, path: first.path) }
+        var fitted: [UInt8] = []
+        var slow: [UInt8] = []
+        for token in tokens.dropFirst() {
+            #expect(token.withUnsafeBufferPointer { template.read($0, into: &fitted) }, "\(String(decoding: token, as: UTF8.self))")
+            let found = token.withUnsafeBufferPointer {
+                GradioMessage.streamedStringAppend($0, prefix: StreamedDiffPrefix(eventID: eventID), outputs: outputs, memo: &memo, text: &slow)
+            }
+            #expect(found?.index == template.index && found?.path == template.path)
+        }
+        #expect(fitted == slow)
+    }
+
     @Test("Nothing is gathered before the outputs are known or for a job without diffs")
     func notBeforeOutputs() throws {
         let message = Array(Self.token(0, "[]", #""a""#).utf8)
