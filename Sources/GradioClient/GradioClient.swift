@@ -214,30 +214,8 @@ public struct GradioClient: Sendable {
             throw Self.classify(response.head, body, context: "opening the data stream")
                 ?? GradioError(.badResponse, "the data stream answered HTTP \(response.head.status)")
         }
-        var parser = ServerSentEventParser()
-        var job = GradioJob(eventID: eventID, sendsDiffs: connection.config.sendsDiffs)
-        var warnedMalformed = false
-        var outcome: GradioJob.Step?
-        // Tokens (string appends to one place) are gathered and applied as one append when
-        // something else comes or the network read is used up: the outputs are the same, and
-        // applying, text tracking, the sanitizer and drawing run once per read instead of
-        // once per token. Any other message is applied and reported on its own, so consumers
-        // still see every revision.
-        func applyGathered() throws {
-            guard outcome == nil, let step = job.applyGathered() else { return }
-            try report(step)
-        }
-        func report(_ step: GradioJob.Step) throws {
-            switch step {
-            case .ignore: break
-            case .event(let jobEvent):
-                try onEvent(jobEvent, job.outputs ?? [])
-                if jobEvent == .completed { outcome = .event(.completed) }
-            default:
-                outcome = step
-            }
-        }
-        while outcome == nil {
+        var stream = JobStream(job: GradioJob(eventID: eventID, sendsDiffs: connection.config.sendsDiffs))
+        while stream.outcome == nil {
             let chunk: [UInt8]?
             do {
                 chunk = try await response.nextChunk()
@@ -245,25 +223,9 @@ public struct GradioClient: Sendable {
                 throw Self.map(error)
             }
             guard let chunk else { break }
-            try parser.feedViews(chunk) { event in
-                guard outcome == nil, !job.gather(event.data) else { return }
-                try applyGathered()
-                guard outcome == nil else { return }
-                let message: GradioMessage
-                do {
-                    message = try job.decode(event.data)
-                } catch {
-                    if !warnedMalformed {
-                        warnedMalformed = true
-                        try onEvent(.warning("skipped a malformed event from the Space (\(error))"), job.outputs ?? [])
-                    }
-                    return
-                }
-                try report(job.handle(message))
-            }
-            try applyGathered()
+            try stream.read(chunk, onEvent: onEvent)
         }
-        switch outcome {
+        switch stream.outcome {
         case .event?: return
         case .fail(let error)?: throw error
         case .cancelled?: throw GradioError(.cancelled, "cancelled")

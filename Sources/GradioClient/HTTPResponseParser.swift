@@ -63,6 +63,12 @@ struct HTTPResponseParser: Sendable {
             case .head:
                 index = try readHead(bytes, from: index)
             case .chunkSize:
+                // The usual case: the whole size line is here and nothing of it was kept.
+                if line.isEmpty, let (size, next) = Self.chunkSizeLine(bytes, from: index) {
+                    index = next
+                    state = size == 0 ? .trailers : .chunkData(remaining: size)
+                    break
+                }
                 guard let end = Self.lineEnd(bytes, from: index) else {
                     try keepLine(bytes, from: index, to: count, limit: 1024, what: "chunk size")
                     index = count
@@ -212,6 +218,32 @@ struct HTTPResponseParser: Sendable {
     private mutating func keepLine(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int, limit: Int, what: String) throws {
         guard line.count + (end - start) <= limit else { throw Failure("the \(what) is too long") }
         line.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<end]))
+    }
+
+    /// A chunk-size line of plain hex digits and CRLF read in place, with the index after
+    /// it; nil for anything else (extensions, a line cut by the read's end), which the general
+    /// path reads.
+    @inline(__always)
+    private static func chunkSizeLine(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> (Int, Int)? {
+        var index = start
+        var size = 0
+        while index < bytes.count, index - start < 15 {
+            let byte = bytes[index]
+            let value: Int
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): value = Int(byte - UInt8(ascii: "0"))
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): value = Int(byte - UInt8(ascii: "a")) + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): value = Int(byte - UInt8(ascii: "A")) + 10
+            case UInt8(ascii: "\r"):
+                guard index > start, index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "\n") else { return nil }
+                return (size, index + 2)
+            default:
+                return nil
+            }
+            size = size * 16 + value
+            index += 1
+        }
+        return nil
     }
 
     /// A chunk-size line: hex digits, then optional extensions after `;`.

@@ -133,12 +133,12 @@ struct JSONParser {
             }
         }
         let digitsStart = position
-        while position < bytes.count, isDigit(bytes[position]) { position += 1 }
+        skipDigits()
         guard position > digitsStart else { throw error("expected a digit") }
         if position < bytes.count, bytes[position] == UInt8(ascii: ".") {
             position += 1
             let fractionStart = position
-            while position < bytes.count, isDigit(bytes[position]) { position += 1 }
+            skipDigits()
             guard position > fractionStart else { throw error("expected a digit after '.'") }
         }
         if position < bytes.count, bytes[position] | 0x20 == UInt8(ascii: "e") {
@@ -150,6 +150,24 @@ struct JSONParser {
             while position < bytes.count, isDigit(bytes[position]) { position += 1 }
             guard position > exponentStart else { throw error("expected an exponent") }
         }
+    }
+
+    /// Moves past ASCII digits, eight at a time while there are eight (Gradio's durations have
+    /// about twenty, in every token).
+    @inline(__always)
+    private mutating func skipDigits() {
+        if let base = bytes.baseAddress {
+            let raw = UnsafeRawPointer(base)
+            while bytes.count - position >= 8 {
+                let word = raw.loadUnaligned(fromByteOffset: position, as: UInt64.self)
+                // Every byte 0x30...0x39: high nibble 3, and adding 6 leaves it 3.
+                guard word & 0xF0F0_F0F0_F0F0_F0F0 == 0x3030_3030_3030_3030,
+                      (word &+ 0x0606_0606_0606_0606) & 0xF0F0_F0F0_F0F0_F0F0 == 0x3030_3030_3030_3030
+                else { break }
+                position += 8
+            }
+        }
+        while position < bytes.count, isDigit(bytes[position]) { position += 1 }
     }
 
     private func isDigit(_ byte: UInt8) -> Bool {
@@ -230,6 +248,13 @@ struct JSONParser {
     static func isValidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         var index = 0
         let count = bytes.count
+        // ASCII eight bytes at a time: most tokens are nothing else.
+        if let base = bytes.baseAddress {
+            let raw = UnsafeRawPointer(base)
+            while count - index >= 8, raw.loadUnaligned(fromByteOffset: index, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+                index += 8
+            }
+        }
         while index < count {
             let lead = bytes[index]
             if lead < 0x80 {

@@ -27,6 +27,9 @@ public struct ServerSentEvent: Sendable, Equatable {
 public struct ServerSentEventParser: Sendable {
     private var line: [UInt8] = []
     private var data: [UInt8] = []
+    /// A single `data` line still in the buffer being fed, lent as it is if the event ends
+    /// before the buffer does (nearly every Gradio event); copied into `data` otherwise.
+    private var lentData: Range<Int>?
     private var hasData = false
     private var eventType: String?
     private var lastEventID: String?
@@ -99,13 +102,13 @@ public struct ServerSentEventParser: Sendable {
                 continue
             }
             if line.isEmpty {
-                try processLine(UnsafeBufferPointer(rebasing: buffer[start..<i]), emit: emit)
+                try processLine(UnsafeBufferPointer(rebasing: buffer[start..<i]), in: buffer, emit: emit)
             } else {
                 line.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[start..<i]))
                 // Move the line out rather than copy it: events can be megabytes.
                 var full: [UInt8] = []
                 swap(&full, &line)
-                try full.withUnsafeBufferPointer { try processLine($0, emit: emit) }
+                try full.withUnsafeBufferPointer { try processLine($0, in: nil, emit: emit) }
             }
             lastWasCR = byte == 0x0D
             i += 1
@@ -114,6 +117,19 @@ public struct ServerSentEventParser: Sendable {
         if start < count {
             line.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[start..<count]))
         }
+        keepLentData(from: buffer)
+    }
+
+    /// The buffer is going away: a lent `data` line becomes a copy.
+    private mutating func keepLentData(from buffer: UnsafeBufferPointer<UInt8>) {
+        guard let range = lentData else { return }
+        lentData = nil
+        data.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[range]))
+    }
+
+    @inline(__always)
+    private static func isName(_ name: UnsafeBufferPointer<UInt8>, _ field: StaticString) -> Bool {
+        name.count == field.utf8CodeUnitCount && memcmp(name.baseAddress!, field.utf8Start, name.count) == 0
     }
 
     /// The index of the first `\r` or `\n` at or after `from`, or the buffer's end; memchr
@@ -151,9 +167,13 @@ public struct ServerSentEventParser: Sendable {
         line.append(contentsOf: bom[0..<heldBefore])
     }
 
-    private mutating func processLine(_ line: UnsafeBufferPointer<UInt8>, emit: (EventView) throws -> Void) rethrows {
+    /// - Parameter buffer: the buffer being fed, when `line` lies in it (a line may then be lent).
+    private mutating func processLine(_ line: UnsafeBufferPointer<UInt8>, in buffer: UnsafeBufferPointer<UInt8>?, emit: (EventView) throws -> Void) rethrows {
         if line.isEmpty {
-            if hasData {
+            if let range = lentData, let buffer {
+                lentData = nil
+                try emit(EventView(type: eventType, data: UnsafeBufferPointer(rebasing: buffer[range]), id: lastEventID))
+            } else if hasData {
                 // Lent, not moved: the buffer is kept for the next event. (A rare huge event
                 // does not pin its capacity.)
                 try data.withUnsafeBufferPointer { try emit(EventView(type: eventType, data: $0, id: lastEventID)) }
@@ -174,13 +194,19 @@ public struct ServerSentEventParser: Sendable {
         }
         let name = UnsafeBufferPointer(rebasing: line[0..<nameEnd])
         let value = UnsafeBufferPointer(rebasing: line[valueStart..<line.count])
-        if name.elementsEqual("data".utf8) {
-            if hasData { data.append(0x0A) }
-            data.append(contentsOf: value)
+        if Self.isName(name, "data") {
+            if !hasData, let buffer, let base = buffer.baseAddress, let valueBase = value.baseAddress {
+                let offset = base.distance(to: valueBase)
+                lentData = offset..<(offset + value.count)
+            } else {
+                if let buffer { keepLentData(from: buffer) }
+                if hasData { data.append(0x0A) }
+                data.append(contentsOf: value)
+            }
             hasData = true
-        } else if name.elementsEqual("event".utf8) {
+        } else if Self.isName(name, "event") {
             eventType = String(decoding: value, as: UTF8.self)
-        } else if name.elementsEqual("id".utf8) {
+        } else if Self.isName(name, "id") {
             if !value.contains(0) { lastEventID = String(decoding: value, as: UTF8.self) }
         }
         // `retry` and unknown fields are ignored: Gradio's streams cannot be resumed anyway.
