@@ -98,11 +98,12 @@ final class ConnectionInbox: Sendable {
         if let (waiter, batch) = waiter { waiter.resume(returning: batch) }
     }
 
-    /// Fails the reader now (bytes still buffered are dropped) and closes the connection.
-    func fail(_ error: any Error) {
+    /// Fails the reader and closes the connection. Bytes already received are still read
+    /// first, unless `dropping` (the reader gave up, or the server went quiet).
+    func fail(_ error: any Error, dropping: Bool = true) {
         let (waiter, watchdog) = state.withLock { state in
             if state.failure == nil { state.failure = error }
-            state.buffered = []
+            if dropping { state.buffered = [] }
             defer {
                 state.waiter = nil
                 state.watchdog = nil
@@ -120,8 +121,11 @@ final class ConnectionInbox: Sendable {
     /// `idleError` when nothing arrives for `timeout` (not counting time the reader is behind).
     func watch(timeout: TimeAmount, idleError: @escaping @Sendable () -> any Error) {
         let interval = TimeAmount.nanoseconds(max(min(timeout.nanoseconds / 4, 1_000_000_000), 10_000_000))
-        let watchdog = channel.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { [weak self] _ in
-            guard let self else { return }
+        let watchdog = channel.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { [weak self] task in
+            guard let self else {
+                task.cancel()
+                return
+            }
             let expired = self.state.withLock { state in
                 state.failure == nil && !state.closed && !state.readHeld && NIODeadline.now() - state.lastActivity >= timeout
             }
@@ -148,6 +152,11 @@ final class ConnectionInbox: Sendable {
     /// Everything received since the last call, waiting if nothing is; nil once the peer
     /// closed the connection and everything was read.
     func next() async throws -> [UInt8]? {
+        // A reader that is behind always finds bytes waiting: it must still stop when cancelled.
+        if Task.isCancelled {
+            fail(CancellationError())
+            throw CancellationError()
+        }
         if let ready = try takeReady(orWait: nil) { return ready.bytes }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
@@ -170,7 +179,7 @@ final class ConnectionInbox: Sendable {
         let (ready, resume) = try state.withLock { state -> (Ready?, Bool) in
             if state.waiting > 0 {
                 let batch = state.takeBatch()
-                guard state.readHeld, state.waiting < Self.highWater else { return (Ready(bytes: batch), false) }
+                guard state.readHeld else { return (Ready(bytes: batch), false) }
                 state.readHeld = false
                 state.lastActivity = .now()
                 return (Ready(bytes: batch), true)
@@ -218,6 +227,7 @@ final class InboxHandler: ChannelDuplexHandler {
         if let error = error as? NIOSSLError, case .uncleanShutdown = error {
             return
         }
-        inbox.fail(error)
+        // What arrived before the error (a whole answer, then a reset) is still read.
+        inbox.fail(error, dropping: false)
     }
 }

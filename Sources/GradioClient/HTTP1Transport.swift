@@ -22,8 +22,12 @@ public final class HTTP1Transport: HTTPTransport {
     private let idleTimeout: TimeAmount
     private let trustedCertificatesFile: String?
     private let group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
-    /// Open connections no request is using, by origin; the next request to it takes one.
-    private let idle = Mutex<[String: [ConnectionInbox]]>([:])
+    /// Open connections no request is using, by origin, and when they were put back; the next
+    /// request to it takes one.
+    private let idle = Mutex<[String: [(inbox: ConnectionInbox, since: ContinuousClock.Instant)]]>([:])
+    /// How long a kept connection may wait: longer, and a NAT or proxy may have dropped it
+    /// without a word, so a request on it would only time out.
+    private static let keepIdleFor = Duration.seconds(15)
     private let tlsContext = Mutex<Result<NIOSSLContext, TransportError>?>(nil)
 
     /// - Parameters:
@@ -40,7 +44,7 @@ public final class HTTP1Transport: HTTPTransport {
 
     deinit {
         for connections in idle.withLock({ $0.values }) {
-            for connection in connections { connection.channel.close(promise: nil) }
+            for connection in connections { connection.inbox.channel.close(promise: nil) }
         }
     }
 
@@ -52,8 +56,9 @@ public final class HTTP1Transport: HTTPTransport {
     public func perform(_ request: HTTPRequest) async throws -> (HTTPResponseHead, [UInt8]) {
         let response = try await stream(request)
         var body: [UInt8] = []
-        while body.count <= 64 << 20, let chunk = try await response.nextChunk() {
+        while let chunk = try await response.nextChunk() {
             if body.isEmpty { body = chunk } else { body += chunk }
+            guard body.count <= 64 << 20 else { throw TransportError(.connectionLost, "an answer larger than 64 MB") }
         }
         return (response.head, body)
     }
@@ -106,9 +111,9 @@ public final class HTTP1Transport: HTTPTransport {
     private func connection(to target: URLParts, place: String, fresh: Bool) async throws -> (ConnectionInbox, reused: Bool) {
         if !fresh {
             let key = Self.originKey(target)
-            while let inbox = idle.withLock({ $0[key]?.popLast() }) {
-                if inbox.isReusable { return (inbox, true) }
-                inbox.channel.close(promise: nil)
+            while let kept = idle.withLock({ $0[key]?.popLast() }) {
+                if kept.inbox.isReusable, kept.since.duration(to: .now) < Self.keepIdleFor { return (kept.inbox, true) }
+                kept.inbox.channel.close(promise: nil)
             }
         }
         do {
@@ -125,9 +130,9 @@ public final class HTTP1Transport: HTTPTransport {
             return
         }
         let extra = idle.withLock { idle -> ConnectionInbox? in
-            idle[origin, default: []].append(inbox)
+            idle[origin, default: []].append((inbox, .now))
             // A few per origin: a stream plus the cancel or join beside it.
-            return idle[origin]!.count > 4 ? idle[origin]!.removeFirst() : nil
+            return idle[origin]!.count > 4 ? idle[origin]!.removeFirst().inbox : nil
         }
         extra?.channel.close(promise: nil)
     }
@@ -140,22 +145,27 @@ public final class HTTP1Transport: HTTPTransport {
         // The initializer makes the inbox; it is taken from here, not from the pipeline, which
         // is already empty if the connection failed at once (a TLS alert).
         let made = InboxSlot()
-        let channel = try await ClientBootstrap(group: group)
-            .connectTimeout(connectTimeout)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    if let tls, !tunnel {
-                        try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: tls, serverHostname: serverHostname))
+        let channel = try await withTaskCancellationHandler {
+            try await ClientBootstrap(group: group)
+                .connectTimeout(connectTimeout)
+                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        if let tls, !tunnel {
+                            try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: tls, serverHostname: serverHostname))
+                        }
+                        let inbox = ConnectionInbox(channel: channel)
+                        made.inboxes.withLock { $0[ObjectIdentifier(channel)] = inbox }
+                        try channel.pipeline.syncOperations.addHandler(InboxHandler(inbox))
                     }
-                    let inbox = ConnectionInbox(channel: channel)
-                    made.inbox.withLock { $0 = inbox }
-                    try channel.pipeline.syncOperations.addHandler(InboxHandler(inbox))
                 }
-            }
-            .connect(host: host, port: port)
-            .get()
-        guard let inbox = made.inbox.withLock({ $0 }) else {
+                .connect(host: host, port: port)
+                .get()
+        } onCancel: {
+            for inbox in made.inboxes.withLock({ $0.values }) { inbox.channel.close(promise: nil) }
+        }
+        // With several addresses (IPv6 and IPv4) each attempt has its own channel and inbox.
+        guard let inbox = made.inboxes.withLock({ $0[ObjectIdentifier(channel)] }) else {
             channel.close(promise: nil)
             throw TransportError(.unreachable, "the connection to \(host):\(port) closed at once")
         }
@@ -177,9 +187,7 @@ public final class HTTP1Transport: HTTPTransport {
     private func openTunnel(_ inbox: ConnectionInbox, to target: URLParts, proxy: ProxySettings) async throws {
         let authority = Self.authority(target)
         var text = "CONNECT \(authority) HTTP/1.1\r\nHost: \(authority)\r\n"
-        if let credentials = proxy.credentials {
-            text += "Proxy-Authorization: Basic \(Data(credentials.utf8).base64EncodedString())\r\n"
-        }
+        if let authorization = proxy.basicAuthorization { text += "Proxy-Authorization: \(authorization)\r\n" }
         text += "\r\n"
         inbox.watch(timeout: idleTimeout) { TransportError(.unreachable, "the proxy did not answer") }
         defer { inbox.stopWatching() }
@@ -247,9 +255,7 @@ public final class HTTP1Transport: HTTPTransport {
             if lowered == "host" || lowered == "user-agent" || lowered == "content-length" { continue }
             text += "\(name): \(value)\r\n"
         }
-        if viaProxy, let credentials = proxy?.credentials {
-            text += "Proxy-Authorization: Basic \(Data(credentials.utf8).base64EncodedString())\r\n"
-        }
+        if viaProxy, let authorization = proxy?.basicAuthorization { text += "Proxy-Authorization: \(authorization)\r\n" }
         if let body = request.body {
             text += "Content-Length: \(body.count)\r\n\r\n"
             return Array(text.utf8) + body
@@ -269,6 +275,18 @@ public final class HTTP1Transport: HTTPTransport {
         return mapConnectError(error, place: place)
     }
 
+    /// The reason in a BoringSSL error stack (`…:CERTIFICATE_VERIFY_FAILED at /path…` →
+    /// "certificate verify failed"), without source paths.
+    static func tlsReason(_ text: String) -> String {
+        let words = text.split(whereSeparator: { $0 == ":" || $0 == " " || $0 == "(" || $0 == ")" || $0 == "[" || $0 == "]" })
+        if let code = words.last(where: { $0.count >= 6 && $0.allSatisfy { $0.isUppercase || $0 == "_" } && $0.contains("_") }) {
+            return code.lowercased().replacing("_", with: " ")
+        }
+        if text.contains("EOF during handshake") || text.contains("uncleanShutdown") { return "the server closed the connection during the handshake" }
+        if text.contains("hostname") || text.contains("Hostname") { return "the certificate is not for this host" }
+        return oneLine(text.split(separator: "/").first.map(String.init) ?? text, limit: 80)
+    }
+
     private func mapConnectError(_ error: any Error, place: String) -> any Error {
         if error is CancellationError || error is TransportError { return error }
         let text = String(describing: error)
@@ -277,7 +295,7 @@ public final class HTTP1Transport: HTTPTransport {
         if let error = error as? ChannelError, case .connectTimeout = error {
             reason = "connection timed out"
         } else if typeName.contains("NIOSSL") || typeName.contains("BoringSSL") || text.contains("handshake") || text.contains("certificate") {
-            reason = "TLS handshake failed (\(oneLine(text, limit: 100)))"
+            reason = "TLS handshake failed (\(Self.tlsReason(text)))"
         } else if text.contains("dnsAError") || text.contains("dnsAAAAError") || text.contains("DNS") || text.contains("hostname") {
             if text.contains("connectionErrors: []") || !text.contains("ECONNREFUSED") && !text.contains("Connection refused") {
                 reason = "DNS lookup failed"
@@ -286,7 +304,7 @@ public final class HTTP1Transport: HTTPTransport {
             }
         } else if text.contains("refused") || text.contains("ECONNREFUSED") {
             reason = "connection refused"
-        } else if let error = error as? ChannelError, case .eof = error {
+        } else if text.contains("eof") || text.contains("ioOnClosedChannel") || text.contains("ECONNRESET") || text.contains("reset by peer") {
             reason = "the connection closed before an answer"
         } else {
             reason = oneLine(text, limit: 160)
@@ -296,9 +314,9 @@ public final class HTTP1Transport: HTTPTransport {
     }
 }
 
-/// Where a channel initializer leaves the inbox it made.
+/// Where a channel initializer leaves the inbox it made, by channel.
 private final class InboxSlot: Sendable {
-    let inbox = Mutex<ConnectionInbox?>(nil)
+    let inboxes = Mutex<[ObjectIdentifier: ConnectionInbox]>([:])
 }
 
 /// One response's body as the caller reads it: raw connection bytes through the response
@@ -361,14 +379,14 @@ private final class ResponseBody: @unchecked Sendable {
             do {
                 batch = try await inbox.next()
             } catch {
-                done = true
+                abandon()
                 throw Self.bodyError(error)
             }
             guard let batch else {
                 do {
                     try parser.finish()
                 } catch {
-                    done = true
+                    abandon()
                     throw Self.bodyError(error)
                 }
                 continue
@@ -409,8 +427,10 @@ private final class ResponseBody: @unchecked Sendable {
         }
     }
 
-    /// The caller stopped early or the response went wrong: the connection is closed.
+    /// The caller stopped early or the response went wrong: the connection is closed (unless
+    /// the response was complete and the connection already went back for another request).
     func abandon() {
+        guard !done else { return }
         done = true
         inbox.stopWatching()
         inbox.channel.close(promise: nil)

@@ -229,21 +229,25 @@ struct HTTPResponseParser: Sendable {
         var size = 0
         while index < bytes.count, index - start < 15 {
             let byte = bytes[index]
-            let value: Int
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): value = Int(byte - UInt8(ascii: "0"))
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): value = Int(byte - UInt8(ascii: "a")) + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): value = Int(byte - UInt8(ascii: "A")) + 10
-            case UInt8(ascii: "\r"):
-                guard index > start, index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "\n") else { return nil }
-                return (size, index + 2)
-            default:
-                return nil
+            if let value = hexValue(byte) {
+                size = size * 16 + value
+                index += 1
+                continue
             }
-            size = size * 16 + value
-            index += 1
+            guard byte == UInt8(ascii: "\r"), index > start, index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "\n") else { return nil }
+            return (size, index + 2)
         }
         return nil
+    }
+
+    @inline(__always)
+    private static func hexValue(_ byte: UInt8) -> Int? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): Int(byte - UInt8(ascii: "0"))
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): Int(byte - UInt8(ascii: "a")) + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): Int(byte - UInt8(ascii: "A")) + 10
+        default: nil
+        }
     }
 
     /// A chunk-size line: hex digits, then optional extensions after `;`.
@@ -251,16 +255,11 @@ struct HTTPResponseParser: Sendable {
         var size = 0
         var digits = 0
         for byte in line {
-            let value: Int
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): value = Int(byte - UInt8(ascii: "0"))
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): value = Int(byte - UInt8(ascii: "a")) + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): value = Int(byte - UInt8(ascii: "A")) + 10
-            case UInt8(ascii: ";"), UInt8(ascii: "\r"), UInt8(ascii: " "), UInt8(ascii: "\t"):
-                guard digits > 0 else { throw Failure("a malformed chunk size") }
+            guard let value = hexValue(byte) else {
+                guard digits > 0, byte == UInt8(ascii: ";") || byte == UInt8(ascii: "\r") || byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") else {
+                    throw Failure("a malformed chunk size")
+                }
                 return size
-            default:
-                throw Failure("a malformed chunk size")
             }
             digits += 1
             guard digits <= 15 else { throw Failure("a chunk size too large") }

@@ -18,6 +18,11 @@ public struct ProxySettings: Sendable, Equatable {
         self.credentials = credentials
     }
 
+    /// `Basic …` for `Proxy-Authorization`, when there are credentials.
+    var basicAuthorization: String? {
+        credentials.map { "Basic " + Data($0.utf8).base64EncodedString() }
+    }
+
     /// - Throws: `GradioError` with a one-line message when a proxy URL is not usable.
     public static func resolve(target: URLParts, explicit: String?, environment: [String: String]) throws -> ProxySettings? {
         func env(_ name: String) -> String? {

@@ -156,7 +156,7 @@ struct ChatOptions {
             throw UsageError("'\(space)' is not a Space id of the form Owner/Name")
         }
         guard (0...20).contains(retries) else { throw UsageError("--retries must be between 0 and 20") }
-        guard idleTimeout > 0 else { throw UsageError("--idle-timeout must be a positive number of seconds") }
+        guard (1...86_400).contains(idleTimeout) else { throw UsageError("--idle-timeout must be between 1 and 86400 seconds") }
     }
 
     // MARK: Help
