@@ -6,8 +6,8 @@ import Synchronization
 /// them, in batches: each read takes everything that arrived since the last one.
 ///
 /// Gradio sends every SSE message as its own HTTP chunk; here a socket read of many of them
-/// costs one append on the event loop, and the reader undoes the framing in bulk
-/// (`HTTPResponseParser`). Reading pauses while `highWater` bytes wait for the reader. Each
+/// costs the event loop an append of the read's buffer to a list (no copy), and the reader
+/// undoes the framing in bulk (`HTTPResponseParser`). Reading pauses while `highWater` bytes wait for the reader. Each
 /// request gets an idle watchdog (`watch`) instead of a timer re-armed per read.
 final class ConnectionInbox: Sendable {
     /// Reading from the socket pauses when this much is waiting for the reader, which also
@@ -18,11 +18,13 @@ final class ConnectionInbox: Sendable {
     static let batchCapacity = highWater + (64 << 10)
 
     private struct State {
-        var buffered: [UInt8] = []
+        /// Socket reads not yet taken, as NIO handed them over.
+        var buffered: [ByteBuffer] = []
+        var waiting = 0
         /// The peer closed the connection (after the buffered bytes).
         var closed = false
         var failure: (any Error)?
-        var waiter: CheckedContinuation<[UInt8]?, any Error>?
+        var waiter: CheckedContinuation<[ByteBuffer]?, any Error>?
         /// A socket read the handler held back because the reader is behind.
         var readHeld = false
         var lastActivity = NIODeadline.now()
@@ -30,15 +32,12 @@ final class ConnectionInbox: Sendable {
         /// Bytes received since the current request started (a reused connection that fails
         /// before any may be retried on a fresh one).
         var receivedSinceRequest = 0
-        var recycler = BufferRecycler()
 
-        var waiting: Int { buffered.count }
-
-        /// Everything received so far, moved (not copied) to the reader.
-        mutating func takeBatch() -> [UInt8] {
-            var batch: [UInt8] = []
+        /// Everything received so far, moved to the reader.
+        mutating func takeBatch() -> [ByteBuffer] {
+            var batch: [ByteBuffer] = []
             swap(&batch, &buffered)
-            recycler.handOut(batch)
+            waiting = 0
             return batch
         }
     }
@@ -63,14 +62,11 @@ final class ConnectionInbox: Sendable {
     // MARK: Event loop side (InboxHandler)
 
     fileprivate func received(_ buffer: ByteBuffer) {
-        let waiter = state.withLock { state -> (CheckedContinuation<[UInt8]?, any Error>, [UInt8])? in
+        let waiter = state.withLock { state -> (CheckedContinuation<[ByteBuffer]?, any Error>, [ByteBuffer])? in
             state.lastActivity = .now()
             state.receivedSinceRequest += buffer.readableBytes
-            // A fresh batch starts at a socket read's size, not grown from nothing read by read.
-            if state.buffered.capacity == 0 {
-                state.buffered = state.recycler.emptyBuffer(minimumCapacity: max(buffer.readableBytes, Self.batchCapacity))
-            }
-            state.buffered.append(contentsOf: buffer.readableBytesView)
+            state.buffered.append(buffer)
+            state.waiting += buffer.readableBytes
             guard let waiter = state.waiter else { return nil }
             state.waiter = nil
             return (waiter, state.takeBatch())
@@ -89,7 +85,7 @@ final class ConnectionInbox: Sendable {
     }
 
     fileprivate func closedByPeer() {
-        let waiter = state.withLock { state -> (CheckedContinuation<[UInt8]?, any Error>, [UInt8]?)? in
+        let waiter = state.withLock { state -> (CheckedContinuation<[ByteBuffer]?, any Error>, [ByteBuffer]?)? in
             state.closed = true
             guard let waiter = state.waiter else { return nil }
             state.waiter = nil
@@ -103,7 +99,10 @@ final class ConnectionInbox: Sendable {
     func fail(_ error: any Error, dropping: Bool = true) {
         let (waiter, watchdog) = state.withLock { state in
             if state.failure == nil { state.failure = error }
-            if dropping { state.buffered = [] }
+            if dropping {
+                state.buffered = []
+                state.waiting = 0
+            }
             defer {
                 state.waiter = nil
                 state.watchdog = nil
@@ -151,7 +150,7 @@ final class ConnectionInbox: Sendable {
 
     /// Everything received since the last call, waiting if nothing is; nil once the peer
     /// closed the connection and everything was read.
-    func next() async throws -> [UInt8]? {
+    func next() async throws -> [ByteBuffer]? {
         // A reader that is behind always finds bytes waiting: it must still stop when cancelled.
         if Task.isCancelled {
             fail(CancellationError())
@@ -172,10 +171,10 @@ final class ConnectionInbox: Sendable {
     }
 
     private struct Ready {
-        var bytes: [UInt8]?
+        var bytes: [ByteBuffer]?
     }
 
-    private func takeReady(orWait waiter: CheckedContinuation<[UInt8]?, any Error>?) throws -> Ready? {
+    private func takeReady(orWait waiter: CheckedContinuation<[ByteBuffer]?, any Error>?) throws -> Ready? {
         let (ready, resume) = try state.withLock { state -> (Ready?, Bool) in
             if state.waiting > 0 {
                 let batch = state.takeBatch()

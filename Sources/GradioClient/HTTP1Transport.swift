@@ -197,8 +197,7 @@ public final class HTTP1Transport: HTTPTransport {
         var extra = false
         while parser.head == nil {
             guard let batch = try await inbox.next() else { try parser.finish(); break }
-            let used = try batch.withUnsafeBufferPointer { try parser.feed($0, body: &ignored) }
-            extra = used < batch.count
+            extra = try parser.feed(batch, body: &ignored) || extra
         }
         guard let head = parser.head else { throw HTTPResponseParser.Failure("the proxy closed the connection without answering CONNECT") }
         // A refusal usually comes with a page: the status is what counts.
@@ -375,7 +374,7 @@ private final class ResponseBody: @unchecked Sendable {
                 complete()
                 return nil
             }
-            let batch: [UInt8]?
+            let batch: [ByteBuffer]?
             do {
                 batch = try await inbox.next()
             } catch {
@@ -392,7 +391,7 @@ private final class ResponseBody: @unchecked Sendable {
                 continue
             }
             do {
-                if body.capacity == 0 { body = recycler.emptyBuffer(minimumCapacity: max(batch.count, ConnectionInbox.batchCapacity)) }
+                if body.capacity == 0 { body = recycler.emptyBuffer(minimumCapacity: ConnectionInbox.batchCapacity) }
                 try feed(batch, into: &body)
             } catch {
                 abandon()
@@ -403,10 +402,9 @@ private final class ResponseBody: @unchecked Sendable {
         return body
     }
 
-    private func feed(_ batch: [UInt8], into body: inout [UInt8]) throws {
-        let used = try batch.withUnsafeBufferPointer { try parser.feed($0, body: &body) }
+    private func feed(_ batch: [ByteBuffer], into body: inout [UInt8]) throws {
         // Bytes after the response: the connection is out of step, so it is not reused.
-        if used < batch.count { reusable = false }
+        if try parser.feed(batch, body: &body) { reusable = false }
     }
 
     private static func bodyError(_ error: any Error) -> any Error {
@@ -434,5 +432,20 @@ private final class ResponseBody: @unchecked Sendable {
         done = true
         inbox.stopWatching()
         inbox.channel.close(promise: nil)
+    }
+}
+
+extension HTTPResponseParser {
+    /// Reads socket reads as NIO handed them over; true when bytes were left after the
+    /// response's end.
+    mutating func feed(_ buffers: [ByteBuffer], body: inout [UInt8]) throws -> Bool {
+        for buffer in buffers {
+            let count = buffer.readableBytes
+            let used = try buffer.withUnsafeReadableBytes { raw in
+                try feed(raw.assumingMemoryBound(to: UInt8.self), body: &body)
+            }
+            if used < count { return true }
+        }
+        return false
     }
 }
