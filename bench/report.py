@@ -225,8 +225,9 @@ def markdown(res, rows, have_plot):
         "- **Real replica**: `scripts/harness start replica --token-delay 0` (real Gradio 4.44.1 with the "
         "Space's layout), query `TRIGGER_LONG 1000` (1000 tokens of 3 characters).",
         "- **CPU per event**: user+sys CPU of the client process from `wait4` (getrusage of the child), "
-        "median of several runs, at 1, 1k, 10k and 100k events for qwen-chat and 1, 1k, 3k, 10k (and one "
-        "run at 20k) for gradio_client.",
+        "mean of several runs (41 for qwen-chat at 1 and 1k events, where the difference is under a "
+        "millisecond and the kernel's tick-based accounting makes one run's figure coarse), at 1, 1k, 10k "
+        "and 100k events for qwen-chat and 1, 1k, 3k, 10k (and one run at 20k) for gradio_client.",
         "- **Peak memory**: `ru_maxrss` of the child for a 1 MB reply (in 100k and in 1k events).",
         "",
         "## Timings",
