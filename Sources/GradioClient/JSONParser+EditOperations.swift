@@ -65,20 +65,24 @@ extension JSONParser {
               let kind = EditOperation.Kind(name: name)
         else { return nil }
         guard try !closeList() else { return nil }
-        let path: [JSONPathComponent]
-        if memo.matches(bytes, at: position) {
-            path = memo.path
-            position += memo.bytes.count
-        } else {
-            let start = position
-            guard let read = try readPath() else { return nil }
-            memo = EditPathMemo(bytes: Array(UnsafeBufferPointer(rebasing: bytes[start..<position])), path: read)
-            path = read
-        }
+        guard let path = try readPath(memo: &memo) else { return nil }
         if try closeList() { return EditOperation(kind, path) }
         let value = try parseValue()
         guard try closeList() else { return nil }
         return EditOperation(kind, path, value)
+    }
+
+    /// An op's path: the memo's when the bytes are the same (no array is built), else read and
+    /// remembered.
+    private mutating func readPath(memo: inout EditPathMemo) throws -> [JSONPathComponent]? {
+        if memo.matches(bytes, at: position) {
+            position += memo.bytes.count
+            return memo.path
+        }
+        let start = position
+        guard let path = try readPath() else { return nil }
+        memo = EditPathMemo(bytes: Array(UnsafeBufferPointer(rebasing: bytes[start..<position])), path: path)
+        return path
     }
 
     /// `[index or key, ...]`, ending right after its `]`.
@@ -207,16 +211,7 @@ extension JSONParser {
         guard position < bytes.count, bytes[position] == UInt8(ascii: "\""), let name = plainStringBytes(),
               JSONParser.matches(name, "append"), try !closeList()
         else { return nil }
-        let path: [JSONPathComponent]
-        if memo.matches(bytes, at: position) {
-            path = memo.path
-            position += memo.bytes.count
-        } else {
-            let start = position
-            guard let read = try readPath() else { return nil }
-            memo = EditPathMemo(bytes: Array(UnsafeBufferPointer(rebasing: bytes[start..<position])), path: read)
-            path = read
-        }
+        guard let path = try readPath(memo: &memo) else { return nil }
         guard try !closeList(), position < bytes.count, bytes[position] == UInt8(ascii: "\"") else { return nil }
         let stringStart = position
         guard try appendString(to: &text) else { return nil }

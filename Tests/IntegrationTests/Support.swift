@@ -132,9 +132,10 @@ func chat(
     _ query: String,
     system: String = Scripted.defaultSystem,
     model: String = "72B",
+    transport: (any HTTPTransport)? = nil,
     onUpdate: @Sendable (TextUpdate) -> Void = { _ in }
 ) async throws -> ChatRun {
-    let client = makeClient(url)
+    let client = transport.map { GradioClient(root: url, transport: $0) } ?? makeClient(url)
     let connection = try await client.connect(apiName: QwenSpace.apiName, fallback: nil)
     var run = ChatRun()
     var tracker = ReplyTracker(outputIndex: QwenSpace.chatbotOutputIndex)

@@ -239,48 +239,13 @@ func chat(
     system: String = Scripted.defaultSystem,
     model: String = "72B"
 ) async throws -> ChatRun {
-    let client = GradioClient(root: url, transport: transport)
-    var run = ChatRun()
-    var tracker = ReplyTracker(outputIndex: QwenSpace.chatbotOutputIndex)
-    var writer = StableTextWriter()
-    let data = QwenSpace.requestData(userTurn: query, systemPrompt: system, modelSize: model)
     do {
-        let connection = try await client.connect(apiName: QwenSpace.apiName, fallback: nil)
-        try await client.submit(connection, data: data, sessionHash: GradioClient.makeSessionHash()) { event, outputs in
-            run.events.append(event)
-            var update: TextUpdate?
-            switch event {
-            case .generating(let edits):
-                run.generatingCount += 1
-                update = tracker.update(outputs: outputs, edits: edits)
-            case .completed:
-                run.completedEventIndex = run.events.count - 1
-                run.finalText = outputs.indices.contains(QwenSpace.chatbotOutputIndex)
-                    ? ChatbotValue.latestReply(in: outputs[QwenSpace.chatbotOutputIndex])?.text : nil
-                update = tracker.finish(outputs: outputs)
-            default:
-                break
-            }
-            guard let update else { return }
-            run.updates.append(update)
-            switch update {
-            case .delta(let piece):
-                if run.firstDeltaEventIndex == nil { run.firstDeltaEventIndex = run.events.count - 1 }
-                run.rebuilt += piece
-            case .revised(let full):
-                run.rebuilt = full
-            }
-            run.written += writer.apply(update)
-        }
+        return try await chat(url, query, system: system, model: model, transport: transport)
     } catch let error as GradioError {
+        var run = ChatRun()
         run.error = error
+        return run
     }
-    run.trackerText = tracker.text
-    if run.error == nil {
-        run.written += writer.finish(finalText: tracker.text)
-    }
-    run.writerConflicts = writer.conflicts
-    return run
 }
 
 // MARK: - harness/tls_proxy.py and harness/forward_proxy.py
