@@ -102,6 +102,17 @@ async def read_head(reader):
     return Head(lines[0], headers)
 
 
+async def copy_exactly(reader, writer, count):
+    """Passes exactly `count` bytes on, as they arrive."""
+    while count:
+        data = await reader.read(min(count, CHUNK))
+        if not data:
+            raise asyncio.IncompleteReadError(b"", count)
+        writer.write(data)
+        count -= len(data)
+        await writer.drain()
+
+
 async def relay_body(head, reader, writer, *, is_response, request_method=None, status=None):
     """Copies the body that follows `head` from reader to writer as it arrives, unchanged.
     Returns False when the body ends at the end of the stream (the connection is done)."""
@@ -121,24 +132,10 @@ async def relay_body(head, reader, writer, *, is_response, request_method=None, 
                         break
                 await writer.drain()
                 return True
-            remaining = size + 2  # the chunk and its CRLF
-            while remaining:
-                data = await reader.read(min(remaining, CHUNK))
-                if not data:
-                    raise asyncio.IncompleteReadError(b"", remaining)
-                writer.write(data)
-                remaining -= len(data)
-            await writer.drain()
+            await copy_exactly(reader, writer, size + 2)  # the chunk and its CRLF
     length = head.get("content-length")
     if length is not None:
-        remaining = int(length)
-        while remaining:
-            data = await reader.read(min(remaining, CHUNK))
-            if not data:
-                raise asyncio.IncompleteReadError(b"", remaining)
-            writer.write(data)
-            remaining -= len(data)
-            await writer.drain()
+        await copy_exactly(reader, writer, int(length))
         return True
     if not is_response:
         return True  # a request without a length has no body

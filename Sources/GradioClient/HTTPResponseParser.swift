@@ -80,10 +80,8 @@ struct HTTPResponseParser: Sendable {
                 line.removeAll(keepingCapacity: true)
                 state = size == 0 ? .trailers : .chunkData(remaining: size)
             case .chunkData(let remaining):
-                let take = min(remaining, count - index)
-                body.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[index..<index + take]))
-                index += take
-                state = take == remaining ? .chunkEnd : .chunkData(remaining: remaining - take)
+                let left = Self.copyBody(bytes, &index, remaining, into: &body)
+                state = left == 0 ? .chunkEnd : .chunkData(remaining: left)
             case .chunkEnd:
                 // CRLF (or a bare LF); the CR may end one read and the LF start the next.
                 let byte = bytes[index]
@@ -108,10 +106,8 @@ struct HTTPResponseParser: Sendable {
                 line.removeAll(keepingCapacity: true)
                 if empty { state = .complete }
             case .length(let remaining):
-                let take = min(remaining, count - index)
-                body.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[index..<index + take]))
-                index += take
-                state = take == remaining ? .complete : .length(remaining: remaining - take)
+                let left = Self.copyBody(bytes, &index, remaining, into: &body)
+                state = left == 0 ? .complete : .length(remaining: left)
             case .untilClose:
                 body.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[index..<count]))
                 index = count
@@ -203,6 +199,15 @@ struct HTTPResponseParser: Sendable {
         if let coding = response.header("Content-Encoding")?.lowercased(), !coding.isEmpty, coding != "identity" {
             throw Failure("the server compressed the response ('\(oneLine(coding, limit: 40))') although none was asked for")
         }
+    }
+
+    /// Copies up to `remaining` body bytes from `index` on; returns how many are still to come.
+    @inline(__always)
+    private static func copyBody(_ bytes: UnsafeBufferPointer<UInt8>, _ index: inout Int, _ remaining: Int, into body: inout [UInt8]) -> Int {
+        let take = min(remaining, bytes.count - index)
+        body.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[index..<index + take]))
+        index += take
+        return remaining - take
     }
 
     // MARK: Lines

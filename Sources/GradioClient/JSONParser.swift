@@ -481,7 +481,4 @@ struct JSONParser {
         return Unicode.Scalar(first) ?? "\u{FFFD}"
     }
 
-    private func appendUTF8(of scalar: Unicode.Scalar, to buffer: inout [UInt8]) {
-        UTF8.encode(scalar) { buffer.append($0) }
-    }
 }
