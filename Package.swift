@@ -10,6 +10,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
     ],
     targets: [
         // The only place that sees C: libedit's native histedit.h API behind inline shims.
@@ -27,6 +29,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
         // The Qwen Space adapter, transcript, commands and REPL state machine.
@@ -37,6 +40,7 @@ let package = Package(
             name: "qwen-chat",
             dependencies: [
                 "GradioClient", "ChatCore", "TerminalRendering", "LineEditor",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // A scratch program for driving LineEditor alone in tmux (Tests/LineEditorTests/tmux-check.sh).
