@@ -47,7 +47,7 @@ let package = Package(
         .executableTarget(name: "line-editor-demo", dependencies: ["LineEditor"]),
         // Shared by the test targets: the test environment, a runner for the binary, an RNG.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "GradioClientTests", dependencies: ["GradioClient", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "GradioClientTests", dependencies: ["GradioClient", "TestSupport"]),
         .testTarget(name: "LineEditorTests", dependencies: ["LineEditor"], exclude: ["tmux-check.sh"]),
         .testTarget(name: "ChatCoreTests", dependencies: ["ChatCore", "GradioClient", "TestSupport"]),
         .testTarget(name: "TerminalRenderingTests", dependencies: ["TerminalRendering"]),

@@ -8,6 +8,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Synchronization
 
 /// A problem that made the history store fall back to memory only. Reported once; print it.
 public struct HistoryStoreWarning: Error, Sendable, Equatable, CustomStringConvertible {
@@ -30,21 +31,25 @@ public struct HistoryStoreWarning: Error, Sendable, Equatable, CustomStringConve
 ///   over. Two processes (or two instances) never lose each other's entries or see a torn file.
 /// - When the file cannot be written, the first failing call returns a `HistoryStoreWarning`
 ///   and the store keeps working in memory from then on (no further warnings).
-public final class HistoryStore: @unchecked Sendable {
+public final class HistoryStore: Sendable {
     public static let defaultCapacity = 1000
 
     public let path: String
     public let capacity: Int
 
-    private let mutex = ThreadLock()
-    private var _entries: [String] = []
-    private var _isEnabled: Bool
-    private var _isPersistent = true
+    /// What the store knows, guarded across threads; the file itself is guarded by `flock`.
+    private struct State {
+        var entries: [String] = []
+        var isEnabled: Bool
+        var isPersistent = true
+    }
+
+    private let state: Mutex<State>
 
     public init(path: String, capacity: Int = HistoryStore.defaultCapacity, isEnabled: Bool = true) {
         self.path = path
         self.capacity = max(1, capacity)
-        self._isEnabled = isEnabled
+        state = Mutex(State(isEnabled: isEnabled))
     }
 
     /// The store described by the environment: the XDG path, disabled by `QWEN_CHAT_NO_HISTORY=1`.
@@ -68,16 +73,16 @@ public final class HistoryStore: @unchecked Sendable {
     }
 
     /// Entries, oldest first.
-    public var entries: [String] { mutex.withLock { _entries } }
+    public var entries: [String] { state.withLock { $0.entries } }
 
     /// When false nothing is read or recorded (`/history off`, `QWEN_CHAT_NO_HISTORY=1`).
     public var isEnabled: Bool {
-        get { mutex.withLock { _isEnabled } }
-        set { mutex.withLock { _isEnabled = newValue } }
+        get { state.withLock { $0.isEnabled } }
+        set { state.withLock { $0.isEnabled = newValue } }
     }
 
     /// False once writing failed; the store then works in memory only.
-    public var isPersistent: Bool { mutex.withLock { _isPersistent } }
+    public var isPersistent: Bool { state.withLock { $0.isPersistent } }
 
     /// Whether `entry` would be recorded after `previous`.
     public static func shouldRecord(_ entry: String, after previous: String?) -> Bool {
@@ -89,14 +94,14 @@ public final class HistoryStore: @unchecked Sendable {
     /// Reads the file (missing file = empty history). Does nothing when disabled.
     @discardableResult
     public func load() -> HistoryStoreWarning? {
-        mutex.withLock {
-            guard _isEnabled else { return nil }
+        state.withLock { state in
+            guard state.isEnabled else { return nil }
             switch Self.readEntries(path: path) {
             case .success(let list):
-                _entries = Array(list.suffix(capacity))
+                state.entries = Array(list.suffix(capacity))
                 return nil
             case .failure(let warning):
-                return degrade(warning)
+                return Self.degrade(&state, warning)
             }
         }
     }
@@ -105,9 +110,9 @@ public final class HistoryStore: @unchecked Sendable {
     /// file cannot be written.
     @discardableResult
     public func add(_ entry: String) -> HistoryStoreWarning? {
-        mutex.withLock {
-            guard _isEnabled, Self.shouldRecord(entry, after: nil) else { return nil }
-            if _isPersistent {
+        state.withLock { state in
+            guard state.isEnabled, Self.shouldRecord(entry, after: nil) else { return nil }
+            if state.isPersistent {
                 let result = withFileLock { () -> Result<[String], HistoryStoreWarning> in
                     var list: [String]
                     switch Self.readEntries(path: path) {
@@ -121,15 +126,15 @@ public final class HistoryStore: @unchecked Sendable {
                 }
                 switch result {
                 case .success(let list):
-                    _entries = list
+                    state.entries = list
                     return nil
                 case .failure(let warning):
-                    let w = degrade(warning)
-                    appendInMemory(entry)
+                    let w = Self.degrade(&state, warning)
+                    appendInMemory(entry, to: &state)
                     return w
                 }
             }
-            appendInMemory(entry)
+            appendInMemory(entry, to: &state)
             return nil
         }
     }
@@ -137,26 +142,26 @@ public final class HistoryStore: @unchecked Sendable {
     /// Empties the history, in memory and on disk.
     @discardableResult
     public func clear() -> HistoryStoreWarning? {
-        mutex.withLock {
-            _entries = []
-            guard _isPersistent else { return nil }
+        state.withLock { state in
+            state.entries = []
+            guard state.isPersistent else { return nil }
             let warning = withFileLock { Self.writeAtomically([], path: path) }
-            return warning.flatMap { degrade($0) }
+            return warning.flatMap { Self.degrade(&state, $0) }
         }
     }
 
-    // MARK: - Internals (mutex held)
+    // MARK: - Internals (state lock held)
 
-    private func appendInMemory(_ entry: String) {
-        guard Self.shouldRecord(entry, after: _entries.last) else { return }
-        _entries.append(entry)
-        if _entries.count > capacity { _entries.removeFirst(_entries.count - capacity) }
+    private func appendInMemory(_ entry: String, to state: inout State) {
+        guard Self.shouldRecord(entry, after: state.entries.last) else { return }
+        state.entries.append(entry)
+        if state.entries.count > capacity { state.entries.removeFirst(state.entries.count - capacity) }
     }
 
     /// Switches to memory-only; returns the warning the first time only.
-    private func degrade(_ warning: HistoryStoreWarning) -> HistoryStoreWarning? {
-        guard _isPersistent else { return nil }
-        _isPersistent = false
+    private static func degrade(_ state: inout State, _ warning: HistoryStoreWarning) -> HistoryStoreWarning? {
+        guard state.isPersistent else { return nil }
+        state.isPersistent = false
         return HistoryStoreWarning("history disabled for this session (kept in memory only): \(warning.message)")
     }
 
@@ -307,19 +312,4 @@ extension Optional: ResultOrWarning where Wrapped == HistoryStoreWarning {
 
 extension Result: ResultOrWarning where Failure == HistoryStoreWarning {
     static func fromWarning(_ warning: HistoryStoreWarning) -> Self { .failure(warning) }
-}
-
-/// A plain mutex (Foundation's NSLock without Foundation): guards the store's state across
-/// threads; the file itself is guarded by `flock`.
-final class ThreadLock: @unchecked Sendable {
-    private var mutex = pthread_mutex_t()
-
-    init() { pthread_mutex_init(&mutex, nil) }
-    deinit { pthread_mutex_destroy(&mutex) }
-
-    func withLock<R>(_ body: () throws -> R) rethrows -> R {
-        pthread_mutex_lock(&mutex)
-        defer { pthread_mutex_unlock(&mutex) }
-        return try body()
-    }
 }

@@ -59,11 +59,11 @@ struct ChatbotValueTests {
     @Test func captureShapes() throws {
         // The final chatbot value of each real capture.
         let cases: [(String, Int, String)] = [
-            ("gradio-4.44.1-normal-stream", 1, "Echo from qwen2.5-72B: you said «What is 2+2?». System: You are terse."),
-            ("gradio-6.31.0-chat-interface-stream", 0, "Hello from 你好 🙂"),
-            ("replica-4.44.1-indent", 1, "Steps:\n    one\n    two\nDone."),
-            ("gradio-5.50.0-indent", 1, "Steps:\n    one\n    two\nDone."),
-            ("gradio-6.31.0-indent", 1, "Steps:\n    one\n    two\nDone."),
+            ("gradio-4.44.1/normal-stream.txt", 1, "Echo from qwen2.5-72B: you said «What is 2+2?». System: You are terse."),
+            ("gradio-6.31.0/chat-interface-stream.txt", 0, "Hello from 你好 🙂"),
+            ("harness/replica-4.44.1-indent.txt", 1, "Steps:\n    one\n    two\nDone."),
+            ("harness/gradio-5.50.0-indent.txt", 1, "Steps:\n    one\n    two\nDone."),
+            ("harness/gradio-6.31.0-indent.txt", 1, "Steps:\n    one\n    two\nDone."),
         ]
         for (name, index, text) in cases {
             let completed = try Fixtures.messages(name).compactMap { message -> JSONValue? in

@@ -10,7 +10,7 @@ struct QwenSpaceTests {
         #expect(data == [.string("What is 2+2?"), .array([]), .string("You are terse."), .string("72B")])
         // Exactly the data of the captured join.
         #expect(JSONValue.array(data).jsonText == #"["What is 2+2?",[],"You are terse.","72B"]"#)
-        let capture = Fixtures.text("gradio-4.44.1-normal-stream").split(separator: "\n")[1]
+        let capture = Fixtures.text("gradio-4.44.1/normal-stream.txt").split(separator: "\n")[1]
         #expect(try JSONValue.parse(String(capture))["data"] == .array(data))
         // Text is passed through untouched, newlines and all.
         let odd = QwenSpace.requestData(userTurn: "line1\n\"quoted\" 你好", systemPrompt: "", modelSize: "Coder-1.5B")

@@ -179,15 +179,15 @@ struct ReplyTrackerTests {
     }
 
     @Test("real captures: deltas and revisions rebuild the final text exactly", arguments: [
-        ("gradio-4.44.1-normal-stream", 1, 0),
-        ("replica-4.44.1-normal", 1, 0),
-        ("gradio-5.50.0-normal", 1, 0),
-        ("gradio-6.31.0-normal", 1, 0),
-        ("gradio-6.31.0-chat-interface-stream", 0, 0),
-        ("replica-4.44.1-indent", 1, 2),
-        ("gradio-5.50.0-indent", 1, 2),
-        ("gradio-6.31.0-indent", 1, 2),
-        ("replica-4.44.1-leading-blank", 1, -1),
+        ("gradio-4.44.1/normal-stream.txt", 1, 0),
+        ("harness/replica-4.44.1-normal.txt", 1, 0),
+        ("harness/gradio-5.50.0-normal.txt", 1, 0),
+        ("harness/gradio-6.31.0-normal.txt", 1, 0),
+        ("gradio-6.31.0/chat-interface-stream.txt", 0, 0),
+        ("harness/replica-4.44.1-indent.txt", 1, 2),
+        ("harness/gradio-5.50.0-indent.txt", 1, 2),
+        ("harness/gradio-6.31.0-indent.txt", 1, 2),
+        ("harness/replica-4.44.1-leading-blank.txt", 1, -1),
     ])
     func captures(name: String, outputIndex: Int, expectedRevisions: Int) throws {
         let result = try replay(name, outputIndex: outputIndex)
@@ -212,7 +212,7 @@ struct ReplyTrackerTests {
     }
 
     @Test func leadingBlankCaptureText() throws {
-        let result = try replay("replica-4.44.1-leading-blank")
+        let result = try replay("harness/replica-4.44.1-leading-blank.txt")
         let finalText = try #require(result.finalText)
         // Raw "\n\n    Leading blank lines.\n    Indented too.\nFlush left.": once the last line
         // arrives, cleandoc's common indentation drops to zero and the first line regains its spaces.

@@ -56,8 +56,8 @@ struct StableTextWriterTests {
     }
 
     @Test("real captures: everything written plus finish equals the final text", arguments: [
-        "replica-4.44.1-indent", "gradio-5.50.0-indent", "gradio-6.31.0-indent", "replica-4.44.1-leading-blank",
-        "replica-4.44.1-normal", "gradio-5.50.0-normal", "gradio-6.31.0-normal", "gradio-4.44.1-normal-stream",
+        "harness/replica-4.44.1-indent.txt", "harness/gradio-5.50.0-indent.txt", "harness/gradio-6.31.0-indent.txt", "harness/replica-4.44.1-leading-blank.txt",
+        "harness/replica-4.44.1-normal.txt", "harness/gradio-5.50.0-normal.txt", "harness/gradio-6.31.0-normal.txt", "gradio-4.44.1/normal-stream.txt",
     ])
     func captures(name: String) throws {
         var run = WriterRun()
@@ -81,7 +81,7 @@ struct StableTextWriterTests {
     @Test func indentCaptureHoldsBackAfterTheRevision() throws {
         var pieces: [String] = []
         var writer = StableTextWriter()
-        let replayed = try replay("replica-4.44.1-indent") { pieces.append(writer.apply($0)) }
+        let replayed = try replay("harness/replica-4.44.1-indent.txt") { pieces.append(writer.apply($0)) }
         pieces.append(writer.finish(finalText: replayed.finalText!))
         // Only the first line streams once the Space has revised; the rest comes at the end.
         #expect(pieces.filter { !$0.isEmpty } == ["Ste", "ps:", "\n    one\n    two\nDone."])

@@ -5,7 +5,7 @@ import TestSupport
 import Testing
 
 // Each fault of harness/fault_server.py through GradioClient + HTTP1Transport with a
-// 5 s idle timeout and RetryPolicy(maxRetries: 3, baseDelay: 0.05, maxDelay: 0.2).
+// 5 s idle timeout and RetryPolicy(maxRetries: 3) on a clock that does not wait.
 @Suite("Faults through the library", .enabled(if: FaultServer.enabled, "set QWEN_CHAT_TEST_FAULT_URL (scripts/test does) to run"))
 struct LibraryFaultTests {
     @Test("Dropped connection mid-stream: .streamEnded, partial kept")

@@ -64,7 +64,8 @@ struct LibraryRun: Sendable {
     var warnings: [String] { events.compactMap { if case .warning(let w) = $0 { w } else { nil } } }
 }
 
-let fastRetry = RetryPolicy(maxRetries: 3, baseDelay: 0.05, maxDelay: 0.2)
+/// Three retries with the real backoff, on a clock that does not wait.
+var fastRetry: RetryPolicy { RetryPolicy(maxRetries: 3, clock: ImmediateClock()) }
 
 /// One `model_chat` turn through GradioClient + HTTP1Transport (idle timeout 2 s).
 /// GradioErrors land in `error`; the tracker's text at the end (or at the error) in `text`.

@@ -212,7 +212,7 @@ struct GradioClientTests {
     // MARK: connect
 
     @Test func connectReadsTheEndpointFromTheConfig() async throws {
-        let transport = FakeTransport(config: .body(status: 200, headers: [], body: fixtureBytes("gradio-4.44.1/config.json")), join: .json(500, ""), data: .json(500, ""))
+        let transport = FakeTransport(config: .body(status: 200, headers: [], body: Fixtures.bytes("gradio-4.44.1/config.json")), join: .json(500, ""), data: .json(500, ""))
         let client = GradioClient(root: root + "//", transport: transport, headers: [("Authorization", "Bearer hf_x")])
         let connection = try await client.connect(apiName: "model_chat", fallback: nil)
         #expect(connection.endpoint == GradioEndpoint(apiName: "model_chat", fnIndex: 3, triggerID: 25))
@@ -224,7 +224,7 @@ struct GradioClientTests {
     }
 
     @Test func connectToGradio6UsesThePrefix() async throws {
-        let transport = FakeTransport(config: .body(status: 200, headers: [], body: fixtureBytes("gradio-6.31.0/config.json")), join: .json(200, #"{"event_id":"e"}"#), data: .json(500, ""))
+        let transport = FakeTransport(config: .body(status: 200, headers: [], body: Fixtures.bytes("gradio-6.31.0/config.json")), join: .json(200, #"{"event_id":"e"}"#), data: .json(500, ""))
         let client = GradioClient(root: root, transport: transport)
         let connection = try await client.connect(apiName: "chat", fallback: nil)
         #expect(connection.endpoint == GradioEndpoint(apiName: "chat", fnIndex: 6, triggerID: 12))

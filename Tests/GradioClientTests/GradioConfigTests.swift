@@ -7,7 +7,7 @@ private func config(_ text: String) throws -> GradioConfig { try GradioConfig(js
 @Suite("GradioConfig")
 struct GradioConfigTests {
     @Test func gradio4Fixture() throws {
-        let config = try GradioConfig(json: JSONValue.parse(fixtureBytes("gradio-4.44.1/config.json")))
+        let config = try GradioConfig(json: JSONValue.parse(Fixtures.bytes("gradio-4.44.1/config.json")))
         #expect(config.version == "4.44.1")
         #expect(config.protocolName == "sse_v3")
         #expect(config.apiPrefix == "")
@@ -23,7 +23,7 @@ struct GradioConfigTests {
     }
 
     @Test func gradio6Fixture() throws {
-        let config = try GradioConfig(json: JSONValue.parse(fixtureBytes("gradio-6.31.0/config.json")))
+        let config = try GradioConfig(json: JSONValue.parse(Fixtures.bytes("gradio-6.31.0/config.json")))
         #expect(config.version == "6.31.0")
         #expect(config.protocolName == "sse_v3")
         #expect(config.apiPrefix == "/gradio_api")

@@ -100,7 +100,7 @@ struct JSONValueTests {
 
     @Test("config fixtures round-trip", arguments: ["gradio-4.44.1/config.json", "gradio-6.31.0/config.json"])
     func configRoundTrip(path: String) throws {
-        let value = try JSONValue.parse(fixtureBytes(path))
+        let value = try JSONValue.parse(Fixtures.bytes(path))
         #expect(try JSONValue.parse(value.jsonText) == value)
     }
 

@@ -8,47 +8,7 @@ import Glibc
 import Darwin
 #endif
 
-// Shared by the test targets: the environment scripts/test exports, a runner for the real
-// binary (with SIGINT deliverable to it), and a reproducible RNG.
-
-
-/// Why an end-to-end test could not run as required.
-public struct TestSetupFailure: Error, CustomStringConvertible {
-    public var description: String
-    public init(_ description: String) { self.description = description }
-}
-
-/// The test environment that `scripts/test` exports.
-public enum TestEnvironment {
-    public static func value(_ name: String) -> String? {
-        guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else { return nil }
-        return value
-    }
-
-    /// `QWEN_CHAT_REQUIRE_INTEGRATION=1`: a missing server or binary is a failure, not a skip.
-    public static var required: Bool { value("QWEN_CHAT_REQUIRE_INTEGRATION") == "1" }
-}
-
-/// A tag that makes a test's message unique among parallel tests on shared servers.
-public func uniqueTag() -> String {
-    "t" + String(UUID().uuidString.prefix(8)).lowercased()
-}
-
-public enum Binary {
-    /// `QWEN_CHAT_BINARY`, or nil (skip) / a failure (required) when missing.
-    public static func require() throws -> String? {
-        if let path = TestEnvironment.value("QWEN_CHAT_BINARY") {
-            guard FileManager.default.isExecutableFile(atPath: path) else {
-                throw TestSetupFailure("QWEN_CHAT_BINARY=\(path) is not an executable file; build it first")
-            }
-            return path
-        }
-        if TestEnvironment.required {
-            throw TestSetupFailure("QWEN_CHAT_BINARY is not set but QWEN_CHAT_REQUIRE_INTEGRATION=1")
-        }
-        return nil
-    }
-}
+// A runner for the real binary, with SIGINT deliverable to it.
 
 public struct ProcessResult: Sendable {
     public var status: Int32
@@ -178,17 +138,4 @@ public func runBinary(
     timeout: Duration = .seconds(60)
 ) async throws -> ProcessResult {
     try await BinaryRun(binary, arguments, stdin: stdin, environment: environment).finish(timeout: timeout)
-}
-
-/// A small deterministic RNG (SplitMix64) so property tests are reproducible.
-public struct SplitMix64: RandomNumberGenerator {
-    public var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }
