@@ -85,13 +85,19 @@ final class InteractiveChat {
     /// into the controller's interrupt (which answers `.cancelReply`).
     private func streamReply(_ request: (userTurn: String, systemPrompt: String, modelSize: String)) {
         let inbox = Mutex<[ChatController.Input]>([])
+        // Notes wait until the reply is drawn, so they do not tear the live block.
+        let notes = Mutex<[String]>([])
         let done = DispatchSemaphore(value: 0)
         let service = self.service
         runningRequest = Task.detached {
-            let error = await service.run(userTurn: request.userTurn, systemPrompt: request.systemPrompt, modelSize: request.modelSize) { input in
-                inbox.withLock { $0.append(input) }
+            let end = await service.run(userTurn: request.userTurn, systemPrompt: request.systemPrompt, modelSize: request.modelSize) { event in
+                if let input = event.input {
+                    inbox.withLock { $0.append(input) }
+                } else if case .note(let note) = event {
+                    notes.withLock { $0.append(note) }
+                }
             }
-            inbox.withLock { $0.append(.replyFinished(error)) }
+            inbox.withLock { $0.append(end) }
             done.signal()
         }
         live = LiveReply(options: RenderOptions(color: color, markdown: controller.settings.markdown && color, width: TerminalControl.width()))
@@ -116,7 +122,7 @@ final class InteractiveChat {
         }
         runningRequest = nil
         TerminalControl.restoreInput()
-        for note in service.takeNotes() { show(note) }
+        for note in notes.withLock({ $0 }) { show(note) }
         if let warning = sessions?.takeWarning() { showError(warning) }
     }
 
