@@ -20,6 +20,7 @@ final class InteractiveChat {
     private let editor: LineEditor
     private var controller: ChatController
     private let sessions: SessionFile?
+    private let files: ChatFiles
     private let environment: [String: String]
     private let color: Bool
     private let out = FileDescriptorOutput.standardOutput
@@ -37,7 +38,9 @@ final class InteractiveChat {
         editor = LineEditor(programName: "qwen-chat", history: history)
         editor.continuationPrompt = "… "
         editor.completer = { line, cursor in SlashCommand.completions(line: line, cursor: cursor) }
-        sessions = SessionFile.defaultDirectory(environment: environment).map { SessionFile(directory: $0) }
+        let sessionDirectory = SessionFile.defaultDirectory(environment: environment)
+        sessions = sessionDirectory.map { SessionFile(directory: $0) }
+        files = ChatFiles(store: PosixFileStore(home: environment["HOME"]), sessionDirectory: sessionDirectory)
     }
 
     /// Runs until `/quit` or Ctrl-D and returns the exit code.
@@ -194,47 +197,34 @@ final class InteractiveChat {
     }
 
     private func save(_ transcript: Transcript, to path: String?) {
-        let target = path.map(expandHome) ?? "qwen-chat-\(SessionFile.timestamp()).md"
-        let contents = target.lowercased().hasSuffix(".json")
-            ? transcript.json.jsonText + "\n"
-            : transcript.markdown(title: "qwen-chat session, \(SessionFile.timestamp())")
-        if FileManager.default.createFile(atPath: target, contents: Data(contents.utf8), attributes: [.posixPermissions: 0o600]) {
-            show("saved \(transcript.turns.count) turn\(transcript.turns.count == 1 ? "" : "s") to \(target)")
-        } else {
-            showError("could not write \(target): \(String(cString: strerror(errno)))")
+        switch files.save(transcript, to: path, timestamp: SessionFile.timestamp()) {
+        case .success(let line): show(line)
+        case .failure(let failure): showError(failure.message)
         }
     }
 
     private func load(_ path: String) {
-        let target = expandHome(path)
-        guard let contents = try? String(contentsOfFile: target, encoding: .utf8) else {
-            return showError("cannot read \(target)")
-        }
-        do {
-            let loaded: (Transcript, String?)
-            if target.lowercased().hasSuffix(".json") {
-                loaded = (try Transcript(json: JSONValue.parse(contents)), nil)
-            } else {
-                loaded = try SessionJournal.transcript(from: contents)
-            }
-            perform(controller.handle(.loaded(loaded.0, warning: loaded.1), now: Self.now()))
-        } catch {
-            showError("cannot load \(target): \(error)")
+        switch files.load(path) {
+        case .success(let loaded): perform(controller.handle(loaded, now: Self.now()))
+        case .failure(let failure): showError(failure.message)
         }
     }
 
     private func listSessions() {
-        guard let directory = sessions?.directory else { return showError("no session directory (HOME is not set)") }
-        let found = SessionFile.list(directory: directory)
-        guard !found.isEmpty else { return show("no saved sessions in \(directory)") }
-        for entry in found {
-            var first = entry.firstMessage.replacing("\n", with: " ")
-            if first.count > 50 { first = String(first.prefix(50)) + "…" }
-            var sanitizer = ControlSanitizer()
-            let line = "\(entry.path)  \(entry.turns) turn\(entry.turns == 1 ? "" : "s")  \(sanitizer.sanitize(first))\(sanitizer.finish())"
-            out.write(line + "\n")
+        switch files.sessions() {
+        case .failure(let failure):
+            showError(failure.message)
+        case .success(let found) where found.isEmpty:
+            show("no saved sessions in \(files.sessionDirectory ?? "")")
+        case .success(let found):
+            for entry in found {
+                out.write(entry.line { first in
+                    var sanitizer = ControlSanitizer()
+                    return sanitizer.sanitize(first) + sanitizer.finish()
+                } + "\n")
+            }
+            show("load one with /load <file>")
         }
-        show("load one with /load <file>")
     }
 
     private func changeInputHistory(_ change: SlashCommand.HistoryAction) {
@@ -267,11 +257,6 @@ final class InteractiveChat {
         if let path = sessions?.path { lines.append("session file: \(path)") }
         if let history = editor.history { lines.append("input history: \(history.isEnabled ? history.path : "off")") }
         show(lines.joined(separator: "\n"))
-    }
-
-    private func expandHome(_ path: String) -> String {
-        guard path.hasPrefix("~/"), let home = environment["HOME"] else { return path }
-        return home + path.dropFirst(1)
     }
 
     static func now() -> Double { Date().timeIntervalSince1970 }
