@@ -1,4 +1,4 @@
-import ChatCore
+@testable import ChatCore
 import GradioClient
 import TestSupport
 import Testing
@@ -124,6 +124,25 @@ struct TurnDriverTests {
 
         #expect(TurnDriver.finished(SomeError()) == .replyFinished(GradioError(.badResponse, "socket closed")))
         #expect(TurnDriver.finished(nil) == .replyFinished(nil))
+    }
+
+    @Test("a recorded Qwen replica stream through GradioJob, the driver and the controller ends with the Space's exact text")
+    func recordedStream() throws {
+        let messages = try Fixtures.messages("replica-4.44.1-normal")
+        var job = GradioJob(eventID: messages.lazy.compactMap(\.eventID).first, sendsDiffs: true)
+        var turn = Turn()
+        var finalText: String?
+        for message in messages {
+            guard case .event(let event) = job.handle(message) else { continue }
+            turn.feed(event, job.outputs ?? [])
+            if event == .completed { finalText = ChatbotValue.latestReply(in: (job.outputs ?? [])[QwenSpace.chatbotOutputIndex])?.text }
+        }
+        let expected = try #require(finalText)
+        #expect(!expected.isEmpty)
+        #expect(turn.driver.text == expected)
+        #expect(turn.events.contains(.started))
+        _ = turn.end(nil)
+        #expect(turn.controller.transcript.turns[0].reply == expected)
     }
 
     @Test("a one-shot message is sent as it is, even when it looks like a command")
