@@ -1,5 +1,6 @@
 import ChatCore
 import GradioClient
+import Synchronization
 import TerminalRendering
 
 /// One turn, streamed to standard output: plain text, or NDJSON events with `--json`.
@@ -18,6 +19,8 @@ struct OneShotChat: Sendable {
     /// Standard output, flushed by the main thread's tick.
     let stdout: BufferedOutput
     let stderr = FileDescriptorOutput.standardError
+    /// With a live reply, notes wait for its last frame (`writeHeldNotes`) so they do not tear it.
+    private let heldNotes = HeldNotes()
 
     /// Runs the turn and returns the process exit code.
     func run() async -> Int32 {
@@ -137,7 +140,20 @@ struct OneShotChat: Sendable {
     }
 
     private func note(_ message: String) {
+        if live != nil {
+            heldNotes.lines.withLock { $0.append(message) }
+            return
+        }
         stdout.flush()
         stderr.write("qwen-chat: \(message)\n")
     }
+
+    /// Called by the main thread once the live reply is finished.
+    func writeHeldNotes() {
+        for message in heldNotes.lines.withLock({ $0 }) { stderr.write("qwen-chat: \(message)\n") }
+    }
+}
+
+private final class HeldNotes: Sendable {
+    let lines = Mutex<[String]>([])
 }

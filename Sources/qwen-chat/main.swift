@@ -131,6 +131,7 @@ if let live {
     live.finish()
     TerminalControl.restoreInput()
     TerminalControl.restoreAll()
+    chat.writeHeldNotes()
 }
 let code = result.withLock { $0 } ?? 1
 exit(cancelled && code != 0 ? 130 : code)
