@@ -245,18 +245,13 @@ final class InteractiveChat {
 
     private func showInfo(_ settings: ChatSettings, turns: Int, characters: Int) {
         let connection = service.currentConnection
-        var lines = ["endpoint: \(URLParts.redacting(service.client.root))"]
-        if let connection {
-            lines.append("gradio: \(connection.config.version ?? "unknown version") (\(connection.config.protocolName)), \(QwenSpace.apiName) = fn_index \(connection.endpoint.fnIndex)")
-        } else {
-            lines.append("gradio: not connected yet")
-        }
-        lines.append("model: Qwen2.5-\(settings.modelSize)")
-        lines.append("system prompt: \(settings.systemPrompt)")
-        lines.append("transcript: \(turns) turn\(turns == 1 ? "" : "s"), \(characters) characters")
-        if let path = sessions?.path { lines.append("session file: \(path)") }
-        if let history = editor.history { lines.append("input history: \(history.isEnabled ? history.path : "off")") }
-        show(lines.joined(separator: "\n"))
+        show(ChatInfo(
+            endpoint: URLParts.redacting(service.client.root),
+            server: connection.map { ($0.config, $0.endpoint) },
+            settings: settings, turns: turns, characters: characters,
+            sessionFile: sessions?.path,
+            inputHistory: editor.history.map { $0.isEnabled ? $0.path : "off" }
+        ).text)
     }
 
     static func now() -> Double { Date().timeIntervalSince1970 }
