@@ -56,21 +56,30 @@ public struct PosixFileStore: FileStore {
         return text
     }
 
+    /// Writes a temporary file beside `path` and renames it over, so a failed write never
+    /// leaves a half-written file where a good one was.
     public func write(_ text: String, to path: String, mode: UInt32) throws(FileStoreError) {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode_t(mode))
+        let temporary = path + ".tmp-\(getpid())"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode_t(mode))
         guard fd >= 0 else { throw Self.lastError() }
-        defer { close(fd) }
-        // An existing file keeps its mode through open(2); a transcript is private.
-        guard fchmod(fd, mode_t(mode)) == 0 else { throw Self.lastError() }
+        var failure: FileStoreError?
+        // The umask may have taken bits away; a transcript is exactly `mode`.
+        if fchmod(fd, mode_t(mode)) != 0 { failure = Self.lastError() }
         let bytes = Array(text.utf8)
         var offset = 0
-        while offset < bytes.count {
+        while failure == nil, offset < bytes.count {
             let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw Self.lastError()
+            if n >= 0 {
+                offset += n
+            } else if errno != EINTR {
+                failure = Self.lastError()
             }
-            offset += n
+        }
+        if close(fd) != 0, failure == nil { failure = Self.lastError() }
+        if failure == nil, rename(temporary, path) != 0 { failure = Self.lastError() }
+        if let failure {
+            unlink(temporary)
+            throw failure
         }
     }
 

@@ -148,7 +148,9 @@ struct PosixFileStoreTests {
         #expect(try store.read(path) == "new 你好")
         let mode = try #require(FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int)
         #expect(mode == 0o600)
-        #expect(try store.list(root) == ["t.md"])
+        #expect(try store.list(root) == ["t.md"], "no temporary file is left behind")
+        #expect(throws: FileStoreError("Is a directory")) { try store.write("x", to: root, mode: 0o600) }
+        #expect(try store.list(root) == ["t.md"], "nor after a failed rename")
         #expect(try store.list(root + "/missing") == [])
         #expect(throws: FileStoreError("No such file or directory")) { try store.read(root + "/missing.md") }
         #expect(throws: FileStoreError("No such file or directory")) { try store.write("x", to: root + "/missing/x.md", mode: 0o600) }
