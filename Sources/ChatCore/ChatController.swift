@@ -23,6 +23,8 @@ public struct ChatController: Sendable {
     public enum Input: Sendable, Equatable {
         /// A complete input from the line editor (may span lines).
         case line(String)
+        /// A message sent as it is, never read as a command (the one-shot command line).
+        case message(String)
         /// Ctrl-C: clears the prompt line, or stops the streaming reply.
         case interrupt
         /// Ctrl-D on an empty line.
@@ -80,6 +82,8 @@ public struct ChatController: Sendable {
 
         case (.prompt, .line(let text)):
             return handleLine(text, now: now)
+        case (.prompt, .message(let text)):
+            return startTurn(text, now: now)
         case (.prompt, .interrupt):
             interruptsAtPrompt += 1
             return interruptsAtPrompt >= 2 ? [.show("(to leave, press Ctrl-D on an empty line or type /quit)")] : []

@@ -144,16 +144,4 @@ public final class SessionFile: @unchecked Sendable {
         func two(_ v: Int32) -> String { v < 10 ? "0\(v)" : "\(v)" }
         return "\(parts.tm_year + 1900)\(two(parts.tm_mon + 1))\(two(parts.tm_mday))-\(two(parts.tm_hour))\(two(parts.tm_min))\(two(parts.tm_sec))"
     }
-
-    /// Saved sessions, newest first: path, turn count and the first message.
-    public static func list(directory: String, limit: Int = 20) -> [(path: String, turns: Int, firstMessage: String)] {
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
-            .filter { $0.hasSuffix(".jsonl") }.sorted(by: >).prefix(limit)
-        return names.map { name in
-            let path = directory + "/" + name
-            let contents = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
-            let transcript = (try? SessionJournal.transcript(from: contents))?.0 ?? Transcript()
-            return (path, transcript.turns.count, transcript.turns.first?.user ?? "")
-        }
-    }
 }

@@ -20,6 +20,7 @@ final class InteractiveChat {
     private let editor: LineEditor
     private var controller: ChatController
     private let sessions: SessionFile?
+    private let files: ChatFiles
     private let environment: [String: String]
     private let color: Bool
     private let out = FileDescriptorOutput.standardOutput
@@ -37,7 +38,9 @@ final class InteractiveChat {
         editor = LineEditor(programName: "qwen-chat", history: history)
         editor.continuationPrompt = "… "
         editor.completer = { line, cursor in SlashCommand.completions(line: line, cursor: cursor) }
-        sessions = SessionFile.defaultDirectory(environment: environment).map { SessionFile(directory: $0) }
+        let sessionDirectory = SessionFile.defaultDirectory(environment: environment)
+        sessions = sessionDirectory.map { SessionFile(directory: $0) }
+        files = ChatFiles(store: PosixFileStore(home: environment["HOME"]), sessionDirectory: sessionDirectory)
     }
 
     /// Runs until `/quit` or Ctrl-D and returns the exit code.
@@ -85,13 +88,19 @@ final class InteractiveChat {
     /// into the controller's interrupt (which answers `.cancelReply`).
     private func streamReply(_ request: (userTurn: String, systemPrompt: String, modelSize: String)) {
         let inbox = Mutex<[ChatController.Input]>([])
+        // Notes wait until the reply is drawn, so they do not tear the live block.
+        let notes = Mutex<[String]>([])
         let done = DispatchSemaphore(value: 0)
         let service = self.service
         runningRequest = Task.detached {
-            let error = await service.run(userTurn: request.userTurn, systemPrompt: request.systemPrompt, modelSize: request.modelSize) { input in
-                inbox.withLock { $0.append(input) }
+            let end = await service.run(userTurn: request.userTurn, systemPrompt: request.systemPrompt, modelSize: request.modelSize) { event in
+                if let input = event.input {
+                    inbox.withLock { $0.append(input) }
+                } else if case .note(let note) = event {
+                    notes.withLock { $0.append(note) }
+                }
             }
-            inbox.withLock { $0.append(.replyFinished(error)) }
+            inbox.withLock { $0.append(end) }
             done.signal()
         }
         live = LiveReply(options: RenderOptions(color: color, markdown: controller.settings.markdown && color, width: TerminalControl.width()))
@@ -116,7 +125,7 @@ final class InteractiveChat {
         }
         runningRequest = nil
         TerminalControl.restoreInput()
-        for note in service.takeNotes() { show(note) }
+        for note in notes.withLock({ $0 }) { show(note) }
         if let warning = sessions?.takeWarning() { showError(warning) }
     }
 
@@ -188,47 +197,34 @@ final class InteractiveChat {
     }
 
     private func save(_ transcript: Transcript, to path: String?) {
-        let target = path.map(expandHome) ?? "qwen-chat-\(SessionFile.timestamp()).md"
-        let contents = target.lowercased().hasSuffix(".json")
-            ? transcript.json.jsonText + "\n"
-            : transcript.markdown(title: "qwen-chat session, \(SessionFile.timestamp())")
-        if FileManager.default.createFile(atPath: target, contents: Data(contents.utf8), attributes: [.posixPermissions: 0o600]) {
-            show("saved \(transcript.turns.count) turn\(transcript.turns.count == 1 ? "" : "s") to \(target)")
-        } else {
-            showError("could not write \(target): \(String(cString: strerror(errno)))")
+        switch files.save(transcript, to: path, timestamp: SessionFile.timestamp()) {
+        case .success(let line): show(line)
+        case .failure(let failure): showError(failure.message)
         }
     }
 
     private func load(_ path: String) {
-        let target = expandHome(path)
-        guard let contents = try? String(contentsOfFile: target, encoding: .utf8) else {
-            return showError("cannot read \(target)")
-        }
-        do {
-            let loaded: (Transcript, String?)
-            if target.lowercased().hasSuffix(".json") {
-                loaded = (try Transcript(json: JSONValue.parse(contents)), nil)
-            } else {
-                loaded = try SessionJournal.transcript(from: contents)
-            }
-            perform(controller.handle(.loaded(loaded.0, warning: loaded.1), now: Self.now()))
-        } catch {
-            showError("cannot load \(target): \(error)")
+        switch files.load(path) {
+        case .success(let loaded): perform(controller.handle(loaded, now: Self.now()))
+        case .failure(let failure): showError(failure.message)
         }
     }
 
     private func listSessions() {
-        guard let directory = sessions?.directory else { return showError("no session directory (HOME is not set)") }
-        let found = SessionFile.list(directory: directory)
-        guard !found.isEmpty else { return show("no saved sessions in \(directory)") }
-        for entry in found {
-            var first = entry.firstMessage.replacing("\n", with: " ")
-            if first.count > 50 { first = String(first.prefix(50)) + "…" }
-            var sanitizer = ControlSanitizer()
-            let line = "\(entry.path)  \(entry.turns) turn\(entry.turns == 1 ? "" : "s")  \(sanitizer.sanitize(first))\(sanitizer.finish())"
-            out.write(line + "\n")
+        switch files.sessions() {
+        case .failure(let failure):
+            showError(failure.message)
+        case .success(let found) where found.isEmpty:
+            show("no saved sessions in \(files.sessionDirectory ?? "")")
+        case .success(let found):
+            for entry in found {
+                out.write(entry.line { first in
+                    var sanitizer = ControlSanitizer()
+                    return sanitizer.sanitize(first) + sanitizer.finish()
+                } + "\n")
+            }
+            show("load one with /load <file>")
         }
-        show("load one with /load <file>")
     }
 
     private func changeInputHistory(_ change: SlashCommand.HistoryAction) {
@@ -249,23 +245,13 @@ final class InteractiveChat {
 
     private func showInfo(_ settings: ChatSettings, turns: Int, characters: Int) {
         let connection = service.currentConnection
-        var lines = ["endpoint: \(URLParts.redacting(service.client.root))"]
-        if let connection {
-            lines.append("gradio: \(connection.config.version ?? "unknown version") (\(connection.config.protocolName)), \(QwenSpace.apiName) = fn_index \(connection.endpoint.fnIndex)")
-        } else {
-            lines.append("gradio: not connected yet")
-        }
-        lines.append("model: Qwen2.5-\(settings.modelSize)")
-        lines.append("system prompt: \(settings.systemPrompt)")
-        lines.append("transcript: \(turns) turn\(turns == 1 ? "" : "s"), \(characters) characters")
-        if let path = sessions?.path { lines.append("session file: \(path)") }
-        if let history = editor.history { lines.append("input history: \(history.isEnabled ? history.path : "off")") }
-        show(lines.joined(separator: "\n"))
-    }
-
-    private func expandHome(_ path: String) -> String {
-        guard path.hasPrefix("~/"), let home = environment["HOME"] else { return path }
-        return home + path.dropFirst(1)
+        show(ChatInfo(
+            endpoint: URLParts.redacting(service.client.root),
+            server: connection.map { ($0.config, $0.endpoint) },
+            settings: settings, turns: turns, characters: characters,
+            sessionFile: sessions?.path,
+            inputHistory: editor.history.map { $0.isEnabled ? $0.path : "off" }
+        ).text)
     }
 
     static func now() -> Double { Date().timeIntervalSince1970 }

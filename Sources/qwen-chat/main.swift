@@ -80,14 +80,16 @@ let color = options.colorEnabled(environment: environment)
 TerminalControl.saveStartupModes()
 WindowSizeFlag.install()
 
+var settings = ChatSettings()
+settings.systemPrompt = options.system
+settings.modelSize = options.model
+settings.showStats = options.stats
+let service = ChatService(client: client, retry: options.retryPolicy)
+
 guard let userTurn else {
     // No message and a terminal on stdin: the interactive chat.
-    var settings = ChatSettings()
-    settings.systemPrompt = options.system
-    settings.modelSize = options.model
-    settings.showStats = options.stats
     settings.markdown = options.markdownEnabled(stdoutIsTerminal: isatty(1) == 1)
-    let chat = InteractiveChat(service: ChatService(client: client, retry: options.retryPolicy), settings: settings, color: color, environment: environment)
+    let chat = InteractiveChat(service: service, settings: settings, color: color, environment: environment)
     exit(chat.run())
 }
 
@@ -97,15 +99,12 @@ let live: LiveReply? = stdoutIsTerminal && !options.json && !options.raw
     : nil
 let output = BufferedOutput(.standardOutput)
 let chat = OneShotChat(
-    client: client,
+    service: service,
     userTurn: userTurn,
-    systemPrompt: options.system,
-    modelSize: options.model,
+    settings: settings,
     json: options.json,
     raw: options.raw,
     live: live,
-    stats: options.stats,
-    retry: options.retryPolicy,
     stdout: output
 )
 
@@ -132,6 +131,7 @@ if let live {
     live.finish()
     TerminalControl.restoreInput()
     TerminalControl.restoreAll()
+    chat.writeHeldNotes()
 }
 let code = result.withLock { $0 } ?? 1
 exit(cancelled && code != 0 ? 130 : code)

@@ -1,0 +1,41 @@
+import GradioClient
+
+/// The `/info` text: what the chat talks to, with which settings, and where it keeps things.
+public struct ChatInfo: Sendable {
+    /// The Space's root URL, credentials already redacted.
+    public var endpoint: String
+    /// The config and endpoint in use, or nil before the first turn connects.
+    public var server: (config: GradioConfig, endpoint: GradioEndpoint)?
+    public var settings: ChatSettings
+    public var turns: Int
+    public var characters: Int
+    public var sessionFile: String?
+    /// The history file, "off", or nil when there is no input history.
+    public var inputHistory: String?
+
+    public init(endpoint: String, server: (config: GradioConfig, endpoint: GradioEndpoint)?, settings: ChatSettings, turns: Int,
+                characters: Int, sessionFile: String?, inputHistory: String?) {
+        self.endpoint = endpoint
+        self.server = server
+        self.settings = settings
+        self.turns = turns
+        self.characters = characters
+        self.sessionFile = sessionFile
+        self.inputHistory = inputHistory
+    }
+
+    public var text: String {
+        var lines = ["endpoint: \(endpoint)"]
+        if let server {
+            lines.append("gradio: \(server.config.version ?? "unknown version") (\(server.config.protocolName)), \(QwenSpace.apiName) = fn_index \(server.endpoint.fnIndex)")
+        } else {
+            lines.append("gradio: not connected yet")
+        }
+        lines.append("model: Qwen2.5-\(settings.modelSize)")
+        lines.append("system prompt: \(settings.systemPrompt)")
+        lines.append("transcript: \(turns) turn\(turns == 1 ? "" : "s"), \(characters) characters")
+        if let sessionFile { lines.append("session file: \(sessionFile)") }
+        if let inputHistory { lines.append("input history: \(inputHistory)") }
+        return lines.joined(separator: "\n")
+    }
+}

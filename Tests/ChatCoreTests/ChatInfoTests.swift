@@ -1,0 +1,33 @@
+import ChatCore
+import GradioClient
+import Testing
+
+@Suite("/info text")
+struct ChatInfoTests {
+    @Test("before and after connecting, with and without a session file and input history")
+    func lines() {
+        var settings = ChatSettings()
+        settings.modelSize = "7B"
+        settings.systemPrompt = "Be brief."
+        var info = ChatInfo(endpoint: "https://qwen-qwen2-5.hf.space", server: nil, settings: settings, turns: 1, characters: 12,
+                            sessionFile: nil, inputHistory: nil)
+        #expect(info.text == """
+            endpoint: https://qwen-qwen2-5.hf.space
+            gradio: not connected yet
+            model: Qwen2.5-7B
+            system prompt: Be brief.
+            transcript: 1 turn, 12 characters
+            """)
+        info.server = (GradioConfig(version: "4.44.1", protocolName: "sse_v3", apiPrefix: "", dependencies: []),
+                       GradioEndpoint(apiName: QwenSpace.apiName, fnIndex: 4, triggerID: nil))
+        info.turns = 2
+        info.sessionFile = "/d/s.jsonl"
+        info.inputHistory = "off"
+        #expect(info.text.split(separator: "\n").map(String.init) == [
+            "endpoint: https://qwen-qwen2-5.hf.space",
+            "gradio: 4.44.1 (sse_v3), \(QwenSpace.apiName) = fn_index 4",
+            "model: Qwen2.5-7B", "system prompt: Be brief.", "transcript: 2 turns, 12 characters",
+            "session file: /d/s.jsonl", "input history: off",
+        ])
+    }
+}
