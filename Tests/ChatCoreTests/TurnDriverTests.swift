@@ -128,7 +128,7 @@ struct TurnDriverTests {
 
     @Test("a recorded Qwen replica stream through GradioJob, the driver and the controller ends with the Space's exact text")
     func recordedStream() throws {
-        let messages = try Fixtures.messages("replica-4.44.1-normal")
+        let messages = try Fixtures.messages("harness/replica-4.44.1-normal.txt")
         var job = GradioJob(eventID: messages.lazy.compactMap(\.eventID).first, sendsDiffs: true)
         var turn = Turn()
         var finalText: String?
