@@ -25,11 +25,12 @@ start_chat() {
 # then writes a message numbered by how often it ran.
 cat > "$HOME_DIR/editor.sh" <<EOF
 #!/bin/sh
-n=\$(( \$(wc -l < "$HOME_DIR/editor.log" 2>/dev/null || echo 0) + 1 ))
+n=\$(( \$(wc -l < "$HOME_DIR/editor.log") + 1 ))
 echo "\$1 \$(stat -c %a "\$1") \$(stat -c %a "\$(dirname "\$1")")" >> "$HOME_DIR/editor.log"
 printf 'edited message %s\n' "\$n" > "\$1"
 EOF
 chmod +x "$HOME_DIR/editor.sh"
+: > "$HOME_DIR/editor.log"
 
 # --- run 1 -----------------------------------------------------------------------------------
 start_chat
