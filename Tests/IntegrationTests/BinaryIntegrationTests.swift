@@ -192,6 +192,22 @@ struct BinaryIntegrationTests {
         }
     }
 
+    @Test("The bash completion script completes option names and values")
+    func bashCompletion() async throws {
+        guard Server.enabled, let binary = try Binary.require(), FileManager.default.isExecutableFile(atPath: "/bin/bash") else { return }
+        // Calls the completion function as bash would for `qwen-chat <words><TAB>`.
+        let driver = """
+        source <("$QC" --generate-completion-script bash)
+        t() { COMP_WORDS=(qwen-chat "$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); COMP_LINE="${COMP_WORDS[*]}"
+              COMP_POINT=${#COMP_LINE}; COMPREPLY=()
+              _qwen-chat qwen-chat "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD - 1]}"; echo "${COMPREPLY[*]}"; }
+        t --mark; t --markdown ""; t --model C; t --idle
+        """
+        let result = try await runBinary("/bin/bash", ["-c", driver], environment: ["QC": binary])
+        #expect(result.status == 0, "stderr: \(result.stderrText)")
+        #expect(result.stdoutText == "--markdown\nauto always never\nCoder-7B Coder-1.5B\n--idle-timeout\n", "\(result.stdoutText)")
+    }
+
     @Test("--help lists every option and exits 0; --version prints the version")
     func helpAndVersion() async throws {
         guard Server.enabled, let binary = try Binary.require() else { return }
