@@ -58,13 +58,14 @@ enum TerminalControl {
         "\u{1B}]52;c;" + Data(text.utf8).base64EncodedString() + "\u{07}"
     }
 
-    /// Runs `$VISUAL`/`$EDITOR` (default `vi`) on a temporary file and returns what was saved.
+    /// Runs `$VISUAL`/`$EDITOR` (default `vi`) on a private temporary file and returns what was saved.
     static func editMessage(environment: [String: String]) -> String? {
         let editor = [environment["VISUAL"], environment["EDITOR"]].compactMap { $0 }.first { !$0.isEmpty } ?? "vi"
-        let directory = FileManager.default.temporaryDirectory.path
-        let path = directory + "/qwen-chat-message-\(getpid()).md"
-        guard FileManager.default.createFile(atPath: path, contents: Data(), attributes: [.posixPermissions: 0o600]) else { return nil }
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        guard let file = PrivateTemporaryFile(
+            in: FileManager.default.temporaryDirectory.path, prefix: "qwen-chat-", name: "message-", suffix: ".md"
+        ) else { return nil }
+        defer { file.remove() }
+        let path = file.path
         restoreInput()
         // The editor command may carry arguments (EDITOR="code --wait"); the path is passed as $1.
         let arguments = ["/bin/sh", "-c", editor + " \"$1\"", "qwen-chat-editor", path]

@@ -19,14 +19,11 @@ InterruptFlag.install()
 
 let options: ChatOptions
 do {
-    switch try ChatOptions.parse(Array(CommandLine.arguments.dropFirst())) {
+    switch try ChatOptions.read(Array(CommandLine.arguments.dropFirst())) {
     case .run(let parsed):
         options = parsed
-    case .help:
-        FileDescriptorOutput.standardOutput.write(ChatOptions.help)
-        exit(0)
-    case .version:
-        FileDescriptorOutput.standardOutput.write(ChatOptions.version + "\n")
+    case .show(let text):
+        FileDescriptorOutput.standardOutput.write(text)
         exit(0)
     }
 } catch {

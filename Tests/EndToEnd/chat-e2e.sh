@@ -15,11 +15,22 @@ last_request() { tail -n 1 "$LOG" | python3 -c "import json,sys; r=json.load(sys
 # A shell in tmux runs the chat; after it exits the shell reports the exit code and tty modes.
 start_chat() {
     $T kill-server 2>/dev/null; sleep 0.2
-    $T new-session -d -s qc -x 100 -y 40 "env -u NO_COLOR HOME='$HOME_DIR' XDG_STATE_HOME='$HOME_DIR/state' XDG_DATA_HOME='$HOME_DIR/data' TERM=xterm-256color LANG=C.UTF-8 bash --norc --noprofile"
+    $T new-session -d -s qc -x 100 -y 40 "env -u NO_COLOR -u VISUAL EDITOR='$HOME_DIR/editor.sh' HOME='$HOME_DIR' XDG_STATE_HOME='$HOME_DIR/state' XDG_DATA_HOME='$HOME_DIR/data' TERM=xterm-256color LANG=C.UTF-8 bash --norc --noprofile"
     $T set-option -t qc -g set-clipboard on 2>/dev/null
     keys "clear; '$BIN' --url '$URL'; echo EXITED rc=\$?; stty -a | tr ' ;' '\n\n' | grep -xE -- '-?(isig|icanon|echo)' | tr '\n' ' '; echo" Enter
     wait_for 'Ctrl-D to leave' 10 || { fail "chat did not start"; exit 1; }
 }
+
+# The editor for /edit: records the file it was given (path, its mode and its directory's mode),
+# then writes a message numbered by how often it ran.
+cat > "$HOME_DIR/editor.sh" <<EOF
+#!/bin/sh
+n=\$(( \$(wc -l < "$HOME_DIR/editor.log") + 1 ))
+echo "\$1 \$(stat -c %a "\$1") \$(stat -c %a "\$(dirname "\$1")")" >> "$HOME_DIR/editor.log"
+printf 'edited message %s\n' "\$n" > "\$1"
+EOF
+chmod +x "$HOME_DIR/editor.sh"
+: > "$HOME_DIR/editor.log"
 
 # --- run 1 -----------------------------------------------------------------------------------
 start_chat
@@ -79,7 +90,26 @@ check "terminal modes restored (isig icanon echo)" '^isig icanon echo $'
 start_chat
 keys Up
 check "Up recalls the previous run's last line" '^72B› TRIGGER_MARKDOWN$'
-keys C-u "/quit" Enter
+keys C-u "/edit" Enter
+check "/edit sends what the editor wrote" 'you said «edited message 1»'
+keys "/edit" Enter
+check "a second /edit sends the second message" 'you said «edited message 2»'
+read -r path1 file1 dir1 < <(sed -n 1p "$HOME_DIR/editor.log")
+read -r path2 _ _ < <(sed -n 2p "$HOME_DIR/editor.log")
+if [ -n "$path1" ] && [ "$path1" != "$path2" ] && [ "$(dirname "$path1")" != "$(dirname "$path2")" ] \
+    && ! [[ "$path1" =~ /qwen-chat-message-[0-9]+\.md$ ]] && [ "$(dirname "$path1")" != "${TMPDIR:-/tmp}" ]; then
+    pass "editor file is at an unpredictable path in its own directory ($path1)"
+else
+    fail "editor file paths are predictable: '$path1', '$path2'"
+fi
+[ "$file1" = 600 ] && pass "editor file is 0600" || fail "editor file mode $file1"
+[ "$dir1" = 700 ] && pass "editor file's directory is 0700" || fail "editor directory mode $dir1"
+if [ -n "$path1" ] && [ ! -e "$path1" ] && [ ! -e "$(dirname "$path1")" ] && [ ! -e "$path2" ] && [ ! -e "$(dirname "$path2")" ]; then
+    pass "editor files and their directories are removed"
+else
+    fail "editor leftovers: $(ls -ld "$path1" "$(dirname "$path1")" "$path2" "$(dirname "$path2")" 2>&1 | tr '\n' ' ')"
+fi
+keys "/quit" Enter
 check "/quit exits with status 0" 'EXITED rc=0'
 hist_perms=$(stat -c %a "$HOME_DIR/state/qwen-chat/history" 2>/dev/null)
 [ "$hist_perms" = 600 ] && pass "history file is 0600" || fail "history file mode $hist_perms"

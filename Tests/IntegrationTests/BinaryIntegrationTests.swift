@@ -149,6 +149,63 @@ struct BinaryIntegrationTests {
         #expect(result.stdout.isEmpty)
         #expect(result.stderrText.hasPrefix("qwen-chat: "), "stderr: \(result.stderrText)")
         #expect(result.stderrLines.count <= 2, "stderr: \(result.stderrText)")
+        #expect(!result.stderrText.contains("Error:") && !result.stderrText.contains("USAGE"), "stderr: \(result.stderrText)")
+    }
+
+    @Test("A bad command line is one line, then the pointer to --help", arguments: [
+        (["--bogus", "hi"], "unknown option '--bogus'"),
+        (["-x", "hi"], "unknown option '-x'"),
+        (["--model", "99B", "hi"], "unknown model size '99B'; choose one of 72B 32B 14B 7B 3B 1.5B 0.5B Math-72B Math-7B Math-1.5B Coder-7B Coder-1.5B"),
+        (["--retries", "x", "hi"], "the value 'x' is invalid for '--retries <n>'"),
+        (["--retries=99", "hi"], "--retries must be between 0 and 20"),
+        (["--idle-timeout=0", "hi"], "--idle-timeout must be between 1 and 86400 seconds"),
+        (["hi", "--system"], "missing value for '--system <text>'"),
+        (["--space", "not-a-space", "hi"], "'not-a-space' is not a Space id of the form Owner/Name"),
+        (["--url", "http://127.0.0.1:9", "--space", "Qwen/Qwen2.5", "hi"], "give --url or --space, not both"),
+        (["--retries", "-1", "hi"], "--retries must be between 0 and 20"),
+        (["--markdown", "sometimes", "hi"], "the value 'sometimes' is invalid for '--markdown <when>'. Please provide one of 'auto', 'always' or 'never'"),
+        (["--json=yes", "hi"], "the option '--json' does not take any value, but 'yes' was specified"),
+        (["--generate-completion-script", "tcsh"],
+         "can't generate completion scripts for 'tcsh'. Please use --generate-completion-script=<shell> with one of: zsh bash fish"),
+    ])
+    func usageMessage(arguments: [String], message: String) async throws {
+        guard Server.enabled, let binary = try Binary.require() else { return }
+        let result = try await runBinary(binary, arguments)
+        #expect(result.status == 2)
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderrText == "qwen-chat: \(message)\nRun 'qwen-chat --help' for usage.\n")
+    }
+
+    @Test("--generate-completion-script writes a script for bash, zsh and fish", arguments: ["bash", "zsh", "fish"])
+    func completionScript(shell: String) async throws {
+        guard Server.enabled, let binary = try Binary.require() else { return }
+        let result = try await runBinary(binary, ["--generate-completion-script", shell])
+        #expect(result.status == 0, "stderr: \(result.stderrText)")
+        #expect(result.stderr.isEmpty)
+        let script = result.stdoutText
+        // Option names without dashes: fish spells them `-l 'idle-timeout'`.
+        for word in ["qwen-chat", "idle-timeout", "no-color", "markdown", "always", "Coder-1.5B"] {
+            #expect(script.contains(word), "\(word) missing from the \(shell) script")
+        }
+        if shell == "bash" {
+            #expect(script.contains("complete -o filenames -F"), "\(script.prefix(2000))")
+        }
+    }
+
+    @Test("The bash completion script completes option names and values")
+    func bashCompletion() async throws {
+        guard Server.enabled, let binary = try Binary.require(), FileManager.default.isExecutableFile(atPath: "/bin/bash") else { return }
+        // Calls the completion function as bash would for `qwen-chat <words><TAB>`.
+        let driver = """
+        source <("$QC" --generate-completion-script bash)
+        t() { COMP_WORDS=(qwen-chat "$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); COMP_LINE="${COMP_WORDS[*]}"
+              COMP_POINT=${#COMP_LINE}; COMPREPLY=()
+              _qwen-chat qwen-chat "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD - 1]}"; echo "${COMPREPLY[*]}"; }
+        t --mark; t --markdown ""; t --model C; t --idle
+        """
+        let result = try await runBinary("/bin/bash", ["-c", driver], environment: ["QC": binary])
+        #expect(result.status == 0, "stderr: \(result.stderrText)")
+        #expect(result.stdoutText == "--markdown\nauto always never\nCoder-7B Coder-1.5B\n--idle-timeout\n", "\(result.stdoutText)")
     }
 
     @Test("--help lists every option and exits 0; --version prints the version")
@@ -162,9 +219,17 @@ struct BinaryIntegrationTests {
                 #expect(help.stdoutText.contains(option), "\(option) missing from: \(help.stdoutText)")
             }
             #expect(help.stdoutText.split(separator: "\n").allSatisfy { $0.count <= 100 })
+            for text in ["USAGE: qwen-chat [<options>] [<prompt> ...]", "Exit codes: 0 ok, 1 upstream or network error, 2 usage error, 130 interrupted",
+                         "--generate-completion-script bash|zsh|fish", "(default: 72B)", "(values: auto, always, never; default: auto)"] {
+                // The help is wrapped to the terminal's width: compare with the lines joined.
+                let flat = help.stdoutText.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+                #expect(flat.contains(text), "\(text) missing from: \(help.stdoutText)")
+            }
+            #expect(help.stderr.isEmpty)
         }
         let version = try await runBinary(binary, ["--version"])
         #expect(version.status == 0 && version.stdoutText.hasPrefix("0.") && version.stdoutText.hasSuffix("\n"))
+        #expect(version.stdoutText.split(separator: "\n").count == 1 && version.stderr.isEmpty)
     }
 
     @Test("--name=value, options after the words, and words after -- that look like options")
