@@ -135,7 +135,12 @@ struct JSONParser {
                 return .number("-Infinity")
             }
         }
-        try skipDigits("expected a digit")
+        if next == UInt8(ascii: "0") {
+            position += 1
+            if let byte = next, byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") { throw error("leading zero") }
+        } else {
+            try skipDigits("expected a digit")
+        }
         if next == UInt8(ascii: ".") {
             position += 1
             try skipDigits("expected a digit after '.'")
@@ -154,15 +159,16 @@ struct JSONParser {
         guard position > start else { throw error(reason) }
     }
 
-    /// From the opening quote past the closing one.
+    /// From the opening quote past the closing one. Control characters must be escaped.
     private mutating func parseString() throws -> String {
         position += 1
         var text: [UInt8] = []
         while true {
             let runStart = position
-            while let byte = next, byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\") { position += 1 }
+            while let byte = next, byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\"), byte >= 0x20 { position += 1 }
             let run = UnsafeBufferPointer(rebasing: bytes[runStart..<position])
             guard let byte = next else { throw error("unterminated string") }
+            guard byte >= 0x20 else { throw error("control character in a string") }
             if byte == UInt8(ascii: "\"") {
                 position += 1
                 // Nearly every string Gradio sends has no escapes: it is made straight from the input.
