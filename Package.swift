@@ -6,6 +6,9 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "qwen-chat", targets: ["qwen-chat"]),
+        // For fuzz/, a package whose libFuzzer targets link these as the app does.
+        .library(name: "GradioClient", targets: ["GradioClient"]),
+        .library(name: "TerminalRendering", targets: ["TerminalRendering"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),

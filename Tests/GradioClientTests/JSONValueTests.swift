@@ -114,6 +114,35 @@ struct JSONValueTests {
         #expect(throws: JSONParseError.self) { try JSONValue.parse(text) }
     }
 
+    @Test("a number with a leading zero is rejected, as JSON says", arguments: [
+        "01", "-01", "00", "-00", "0123e4", "[1,02]", #"{"n":012.5}"#,
+    ])
+    func leadingZeros(text: String) {
+        #expect(throws: JSONParseError.self) { try JSONValue.parse(text) }
+    }
+
+    @Test("a raw control character in a string is rejected, as JSON says", arguments: [
+        "\"a\u{1}b\"", "\"tab\there\"", "\"line\nbreak\"", "\"cr\r\"", "\"\u{0}\"", "\"\u{1F}\"",
+        "{\"a\nb\":1}", "[\"ok\", \"esc\\n then raw\n\"]",
+    ])
+    func controlCharacters(text: String) {
+        #expect(throws: JSONParseError.self) { try JSONValue.parse(text) }
+    }
+
+    @Test("what JSON allows next to those stays valid")
+    func strictnessEdges() throws {
+        for text in ["0", "-0", "0.05", "10", "1e05", "0e0", "-0.0E-00"] {
+            #expect(try JSONValue.parse(text) == .number(text))
+        }
+        #expect(try JSONValue.parse("\"del\u{7F} \\n \\t \\u0001\"") == .string("del\u{7F} \n \t \u{1}"))
+        #expect(try JSONValue.parse(" [\t1,\r\n2 ]\n") == .array([.number(1), .number(2)]))
+    }
+
+    @Test func controlCharacterErrorPointsAtIt() {
+        #expect(throws: JSONParseError(offset: 3, reason: "control character in a string")) { try JSONValue.parse("\"ab\nc\"") }
+        #expect(throws: JSONParseError(offset: 1, reason: "leading zero")) { try JSONValue.parse("01") }
+    }
+
     @Test func errorOffsetPointsAtTheProblem() {
         do {
             _ = try JSONValue.parse("[1, 2] x")

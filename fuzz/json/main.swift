@@ -2,6 +2,7 @@
 // Invariants: parse -> serialize -> parse gives an equal value (and serializing that again
 // gives the same bytes); applying edit ops never crashes (errors are fine), and the result
 // still round-trips.
+import GradioClient
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzJSON(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {

@@ -3,6 +3,7 @@
 // U+0080-U+009F; feeding the input in two pieces (split at a fuzzer-chosen scalar) gives the
 // same bytes as feeding it whole; and the bulk path of `sanitize` (safe runs copied whole)
 // gives the same bytes as the state machine fed one scalar at a time.
+@testable import TerminalRendering
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzSanitizer(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {

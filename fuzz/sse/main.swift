@@ -1,6 +1,7 @@
 // libFuzzer target: ServerSentEventParser fed arbitrary chunkings.
 // Invariant: the events of the whole input equal the events of the same input split at one or
 // two fuzzer-chosen offsets (and fed one byte at a time for short inputs).
+import GradioClient
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzSSE(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {

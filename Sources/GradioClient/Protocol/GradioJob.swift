@@ -34,77 +34,10 @@ public struct GradioJob: Sendable {
     /// The current output values; nil until the first `process_generating` or completion.
     public private(set) var outputs: [JSONValue]?
     public private(set) var isFinished = false
-    /// The path of the last edit op read, shared by the next ones that repeat it.
-    private var pathMemo = EditPathMemo()
-    /// How this job's tokens start, for reading them in one pass.
-    private let diffPrefix: StreamedDiffPrefix?
-    /// Where the gathered string appends go (see `gather(_:)`), and their text.
-    private var gatheredPlace: (index: Int, path: [JSONPathComponent])?
-    private var gatheredText: [UInt8] = []
-    /// The shape of the last token read in full, which the next ones are compared with.
-    private var tokenTemplate: TokenTemplate?
 
     public init(eventID: String?, sendsDiffs: Bool) {
         self.eventID = eventID
         self.sendsDiffs = sendsDiffs
-        diffPrefix = eventID.map(StreamedDiffPrefix.init(eventID:))
-    }
-
-    /// Decodes the next message of this job's stream from its bytes, reading edit ops straight
-    /// from the wire once the outputs are known (see `GradioMessage.init(bytes:eventID:expectingEdits:)`).
-    public mutating func decode<Bytes: Collection<UInt8>>(_ bytes: Bytes) throws -> GradioMessage {
-        if let message = try bytes.withContiguousStorageIfAvailable({ try decode(buffer: $0) }) { return message }
-        return try Array(bytes).withUnsafeBufferPointer { try decode(buffer: $0) }
-    }
-
-    private mutating func decode(buffer: UnsafeBufferPointer<UInt8>) throws -> GradioMessage {
-        let expectingEdits = sendsDiffs && outputs != nil
-        if expectingEdits, let diffPrefix, let message = GradioMessage(streamedDiff: buffer, prefix: diffPrefix, memo: &pathMemo) {
-            return message
-        }
-        return try GradioMessage(buffer: buffer, expected: eventID, expectingEdits: expectingEdits, memo: &pathMemo)
-    }
-
-    /// Takes a message that is a streamed token appending a string to the same place as the
-    /// tokens gathered before it, without applying it yet: a run of tokens becomes one
-    /// append of their text (`applyGathered()`). False for any other message, which the
-    /// caller then applies the gathered tokens before, and decodes.
-    public mutating func gather(_ buffer: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard sendsDiffs, !isFinished, let count = outputs?.count, let diffPrefix else { return false }
-        let before = gatheredText.count
-        let index: Int
-        let path: [JSONPathComponent]
-        if let template = tokenTemplate, template.read(buffer, into: &gatheredText) {
-            (index, path) = (template.index, template.path)
-        } else {
-            guard let found = GradioMessage.streamedStringAppend(buffer, prefix: diffPrefix, outputs: count, memo: &pathMemo, text: &gatheredText) else {
-                return false
-            }
-            (index, path) = (found.index, found.path)
-            tokenTemplate = TokenTemplate(message: buffer, string: found.string, index: index, path: path)
-        }
-        if let place = gatheredPlace {
-            guard place.index == index, place.path == path else {
-                gatheredText.removeSubrange(before...)
-                return false
-            }
-        } else {
-            gatheredPlace = (index, path)
-        }
-        return true
-    }
-
-    /// Applies the gathered tokens as one append of their text, which is what applying them
-    /// one by one does (a failure included: each would fail the same way on the same value).
-    /// Nil when nothing is gathered.
-    public mutating func applyGathered() -> Step? {
-        guard let place = gatheredPlace, let count = outputs?.count else { return nil }
-        gatheredPlace = nil
-        let text = String(decoding: gatheredText, as: UTF8.self)
-        gatheredText.removeAll(keepingCapacity: gatheredText.capacity <= 1 << 20)
-        var edits = [[EditOperation]](repeating: [], count: count)
-        edits[place.index] = [EditOperation(.append, place.path, .string(text))]
-        return applyEdits(edits)
     }
 
     public mutating func handle(_ message: GradioMessage) -> Step {
@@ -116,7 +49,6 @@ public struct GradioJob: Sendable {
             return .event(.started(eta: eta))
         case .processGenerating(let output, let success):
             guard success else { return finish(.fail(.upstreamError(output["error"]?.stringValue))) }
-            if let edits = message.edits, sendsDiffs, outputs != nil { return applyEdits(edits) }
             guard case .array(let data)? = output["data"] else {
                 return .event(.warning("a generating message without output data was skipped"))
             }
@@ -148,32 +80,25 @@ public struct GradioJob: Sendable {
         return step
     }
 
+    /// Full values (the first message of a job, or `sse_v1`) replace the outputs; after them,
+    /// `data` holds each output's edit ops, applied in place.
     private mutating func applyGenerating(_ data: [JSONValue]) -> Step {
         guard sendsDiffs, outputs != nil else {
             outputs = nil
             outputs = data
             return .event(.generating(edits: nil))
         }
+        guard data.count == outputs!.count else {
+            return badEdits(EditError("edits for \(data.count) outputs, have \(outputs!.count)"))
+        }
         var allEdits: [[EditOperation]] = []
         allEdits.reserveCapacity(data.count)
-        for (index, item) in data.enumerated() {
-            guard case .array(let rawOps) = item else { return badEdits(EditError("output \(index) is not a list of edits")) }
-            do {
-                allEdits.append(try rawOps.map(EditOperation.init(wire:)))
-            } catch {
-                return badEdits(error)
-            }
-        }
-        return applyEdits(allEdits)
-    }
-
-    private mutating func applyEdits(_ allEdits: [[EditOperation]]) -> Step {
-        guard allEdits.count == outputs!.count else {
-            return badEdits(EditError("edits for \(allEdits.count) outputs, have \(outputs!.count)"))
-        }
         do {
-            for (index, ops) in allEdits.enumerated() where !ops.isEmpty {
+            for (index, item) in data.enumerated() {
+                guard case .array(let wire) = item else { throw EditError("output \(index) is not a list of edits") }
+                let ops = try wire.map(EditOperation.init(wire:))
                 try outputs![index].apply(ops)
+                allEdits.append(ops)
             }
         } catch {
             return badEdits(error)

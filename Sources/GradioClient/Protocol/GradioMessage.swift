@@ -1,5 +1,5 @@
 /// One message of Gradio's queue data stream (`data: {"msg": ...}`).
-public struct GradioMessage: Sendable {
+public struct GradioMessage: Sendable, Equatable {
     public enum Kind: Sendable, Equatable {
         /// Queue position: `rank` is 0-based; `rankETA` in seconds when the server knows it.
         case estimation(rank: Int?, queueSize: Int?, rankETA: Double?)
@@ -19,77 +19,51 @@ public struct GradioMessage: Sendable {
 
     public var kind: Kind
     public var eventID: String?
-    /// The edit ops of a `process_generating` diff, when they were decoded straight from the
-    /// wire (see `init(bytes:eventID:expectingEdits:)`); `output` then has no `data`.
-    public var edits: [[EditOperation]]?
 
     public init(kind: Kind, eventID: String?) {
         self.kind = kind
         self.eventID = eventID
     }
 
-    /// Decodes one SSE `data` payload from its parsed JSON.
-    public init(json: JSONValue) throws {
-        guard case .object(let object) = json else {
-            throw GradioProtocolError("event without a 'msg' field")
-        }
-        try self.init(field: { object[$0.name.description] })
+    /// Decodes one SSE `data` payload: the whole JSON text is parsed, then the message is read
+    /// from it. A streamed token's message holds its edit ops, not the reply, so this costs the
+    /// same for the last token of a long reply as for the first.
+    public init<Bytes: Collection<UInt8>>(bytes: Bytes) throws {
+        try self.init(json: JSONValue.parse(bytes))
     }
 
-    /// Builds a message from its top-level members, however they were read.
-    init(field: (Field) -> JSONValue?) throws {
-        guard let msg = field(.msg)?.stringValue else {
+    /// Reads a message from its parsed JSON.
+    public init(json: JSONValue) throws {
+        guard case .object(let object) = json, let msg = object["msg"]?.stringValue else {
             throw GradioProtocolError("event without a 'msg' field")
         }
-        eventID = field(.eventID)?.stringValue
-        let success = field(.success)?.boolValue ?? true
+        eventID = object["event_id"]?.stringValue
+        let success = object["success"]?.boolValue ?? true
         switch msg {
         case "estimation":
             kind = .estimation(
-                rank: field(.rank)?.intValue,
-                queueSize: field(.queueSize)?.intValue,
-                rankETA: field(.rankETA)?.doubleValue
+                rank: object["rank"]?.intValue,
+                queueSize: object["queue_size"]?.intValue,
+                rankETA: object["rank_eta"]?.doubleValue
             )
         case "process_starts":
-            kind = .processStarts(eta: field(.eta)?.doubleValue)
+            kind = .processStarts(eta: object["eta"]?.doubleValue)
         case "process_generating":
-            kind = .processGenerating(output: field(.output) ?? .null, success: success)
+            kind = .processGenerating(output: object["output"] ?? .null, success: success)
         case "process_completed":
-            kind = .processCompleted(output: field(.output) ?? .null, success: success)
+            kind = .processCompleted(output: object["output"] ?? .null, success: success)
         case "log":
-            kind = .log(level: field(.level)?.stringValue, message: field(.log)?.stringValue ?? "")
+            kind = .log(level: object["level"]?.stringValue, message: object["log"]?.stringValue ?? "")
         case "progress":
-            kind = .progress(field(.progressData) ?? .null)
+            kind = .progress(object["progress_data"] ?? .null)
         case "heartbeat":
             kind = .heartbeat
         case "unexpected_error":
-            kind = .unexpectedError(message: field(.message)?.stringValue)
+            kind = .unexpectedError(message: object["message"]?.stringValue)
         case "close_stream":
             kind = .closeStream
         default:
             kind = .unknown(msg)
-        }
-    }
-
-    /// The top-level members a message is built from.
-    enum Field: CaseIterable {
-        case msg, eventID, success, rank, queueSize, rankETA, eta, level, log, progressData, message, output
-
-        var name: StaticString {
-            switch self {
-            case .msg: "msg"
-            case .eventID: "event_id"
-            case .success: "success"
-            case .rank: "rank"
-            case .queueSize: "queue_size"
-            case .rankETA: "rank_eta"
-            case .eta: "eta"
-            case .level: "level"
-            case .log: "log"
-            case .progressData: "progress_data"
-            case .message: "message"
-            case .output: "output"
-            }
         }
     }
 }

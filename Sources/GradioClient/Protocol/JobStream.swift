@@ -1,11 +1,6 @@
-/// One job's data stream, read chunk by chunk: SSE events become job steps, and the tokens of a
-/// chunk are gathered into one append (`GradioJob.gather`). Sans-I/O: `GradioClient.follow`
-/// feeds it network reads and stops when it has an outcome.
-///
-/// Tokens (string appends to one place) are applied as one append when something else comes
-/// or the chunk is used up: the outputs are the same, and applying, text tracking, the
-/// sanitizer and drawing run once per read instead of once per token. Any other message is
-/// applied and reported on its own, so consumers still see every revision.
+/// One job's data stream, read chunk by chunk: each SSE event is decoded into a message and
+/// handed to the job, and what the job says is reported. Sans-I/O: `GradioClient.follow` feeds
+/// it network reads and stops when it has an outcome; tests feed it bytes.
 struct JobStream {
     private var parser = ServerSentEventParser()
     private var job: GradioJob
@@ -24,38 +19,27 @@ struct JobStream {
         swap(&parser, &self.parser)
         defer { swap(&parser, &self.parser) }
         try parser.feedViews(chunk) { event in try take(event.data, onEvent: onEvent) }
-        try applyGathered(onEvent: onEvent)
     }
 
     private mutating func take(_ data: UnsafeBufferPointer<UInt8>, onEvent: (JobEvent, [JSONValue]) throws -> Void) throws {
-        guard outcome == nil, !job.gather(data) else { return }
-        try applyGathered(onEvent: onEvent)
         guard outcome == nil else { return }
         let message: GradioMessage
         do {
-            message = try job.decode(data)
+            message = try GradioMessage(bytes: data)
         } catch {
+            // One warning per stream: a Space that sends junk once usually sends it often.
             if !warnedMalformed {
                 warnedMalformed = true
                 try onEvent(.warning("skipped a malformed event from the Space (\(error))"), job.outputs ?? [])
             }
             return
         }
-        try report(job.handle(message), onEvent: onEvent)
-    }
-
-    private mutating func applyGathered(onEvent: (JobEvent, [JSONValue]) throws -> Void) throws {
-        guard outcome == nil, let step = job.applyGathered() else { return }
-        try report(step, onEvent: onEvent)
-    }
-
-    private mutating func report(_ step: GradioJob.Step, onEvent: (JobEvent, [JSONValue]) throws -> Void) throws {
-        switch step {
+        switch job.handle(message) {
         case .ignore: break
         case .event(let jobEvent):
             try onEvent(jobEvent, job.outputs ?? [])
             if jobEvent == .completed { outcome = .event(.completed) }
-        default:
+        case let step:
             outcome = step
         }
     }
