@@ -125,6 +125,8 @@ public final class AsyncHTTPClientTransport: HTTPTransport {
 
     private func reason(beforeAnswer error: any Error) -> String {
         switch error {
+        case let error as NIOConnectionError where !error.connectionErrors.isEmpty:
+            return reason(beforeAnswer: error.connectionErrors[0].error)
         case NIOSSLError.noSuchFilesystemObject, NIOSSLError.failedToLoadCertificate:
             return "cannot set up TLS with the certificates in \(trustedCertificatesFile ?? "the system's store")"
         case NIOSSLError.handshakeFailed(.sslError(let stack)) where stack.contains(.eofDuringHandshake):
@@ -170,7 +172,9 @@ public final class AsyncHTTPClientTransport: HTTPTransport {
         case NIOSSLError.uncleanShutdown:
             return uncleanShutdown
         case is NIOSSLError, is BoringSSLError:
-            return "TLS error"
+            return "TLS error (\(oneLine(String(describing: error), limit: 120)))"
+        case HTTPParserError.invalidEOFState:
+            return "the connection closed in the middle of the answer"
         case is HTTPParserError:
             return "a malformed HTTP answer"
         default:
