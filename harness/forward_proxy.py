@@ -27,7 +27,8 @@ With --log FILE, one JSON line per request is appended to FILE once the proxy ha
 answer: {"method": "CONNECT", "target": "localhost:8443", "status": 200} or
 {"method": "POST", "target": "http://127.0.0.1:7860/queue/join", "status": 200}
 (status: what the client got from the proxy, or the origin's status when forwarded), with
-"credentials": the decoded USER:PASS of the request's Proxy-Authorization (or null).
+"credentials": the decoded USER:PASS of the request's Proxy-Authorization (or null) and
+"user_agent": its User-Agent (or null).
 
 With --reverse-to HOST:PORT it is also a reverse proxy: an origin-form request (`GET /config`)
 is forwarded to HOST:PORT as if it had named http://HOST:PORT/config.
@@ -220,7 +221,8 @@ class Proxy:
     def log(self, method, target, status, head=None, dropped=False):
         if not self.log_path:
             return
-        entry = {"method": method, "target": target, "status": status, "credentials": received_credentials(head)}
+        entry = {"method": method, "target": target, "status": status, "credentials": received_credentials(head),
+                 "user_agent": head.get("user-agent") if head else None}
         if dropped:
             entry["dropped"] = True
         with open(self.log_path, "a", encoding="utf-8") as f:

@@ -291,6 +291,8 @@ struct TLSAndProxyBinaryTests {
         #expect(log.contains { $0.method == "GET" && $0.target.hasSuffix("/config") && $0.status == 200 }, "log: \(log)")
         let joins = log.filter { $0.method == "POST" && $0.target.hasSuffix("/queue/join") }
         #expect(joins.count == 1, "the replica got \(joins.count) joins: \(log)")
+        // The binary names itself; GradioClient takes the User-Agent from its caller.
+        #expect(log.allSatisfy { $0.userAgent?.hasPrefix("qwen-chat/") == true }, "user agents: \(log.map { $0.userAgent ?? "none" })")
     }
 }
 
@@ -322,6 +324,7 @@ struct ProxyLogEntry: Sendable, CustomStringConvertible {
     var status: Int?
     /// The `user:password` the client sent as proxy basic authorization.
     var credentials: String?
+    var userAgent: String?
     var description: String { "\(method) \(target) -> \(status.map { String($0) } ?? "?")" }
 }
 
@@ -398,7 +401,8 @@ struct HarnessHelper: Sendable {
         return try data.split(separator: 0x0A).filter { !$0.isEmpty }.map { line in
             let value = try JSONValue.parse(Array(line))
             return ProxyLogEntry(method: value["method"]?.stringValue ?? "", target: value["target"]?.stringValue ?? "",
-                                 status: value["status"]?.intValue, credentials: value["credentials"]?.stringValue)
+                                 status: value["status"]?.intValue, credentials: value["credentials"]?.stringValue,
+                                 userAgent: value["user_agent"]?.stringValue)
         }
     }
 
