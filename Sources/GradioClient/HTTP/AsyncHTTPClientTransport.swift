@@ -37,6 +37,9 @@ public final class AsyncHTTPClientTransport: HTTPTransport {
         // A refused connection is an answer: report it now instead of retrying until the
         // connect timeout.
         configuration.connectionPool.retryConnectionEstablishment = false
+        // A kept connection idle for longer may have been dropped by a NAT or proxy without a
+        // word; a request on it would only time out.
+        configuration.connectionPool.idleTimeout = .seconds(15)
         configuration.redirectConfiguration = .disallow
         var tls = TLSConfiguration.makeClientConfiguration()
         if let trustedCertificatesFile { tls.trustRoots = .file(trustedCertificatesFile) }
