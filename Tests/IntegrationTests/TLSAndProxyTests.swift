@@ -202,6 +202,19 @@ struct TLSAndProxyBinaryTests {
         #expect(message.contains("TLS"), "stderr: \(message)")
     }
 
+    @Test("An answer cut without close_notify: one line naming it, exit 1, not a body taken as complete")
+    func truncatedTLS() async throws {
+        guard let (binary, url) = try setUp() else { return }
+        let tls = try await HarnessHelper.tlsProxy(in: url, truncate: true)
+        defer { tls.stop() }
+
+        let result = try await runBinary(binary, ["--url", tls.url, "cut \(uniqueTag())"], environment: ["SSL_CERT_FILE": tls.ca ?? ""])
+        #expect(result.status == 1, "stderr: \(result.stderrText)")
+        #expect(result.stdout.isEmpty, "stdout: \(result.stdoutText.debugDescription)")
+        #expect(result.notes.count == 1, "stderr: \(result.stderrText.debugDescription)")
+        #expect(result.stderrText.contains("close_notify"), "stderr: \(result.stderrText)")
+    }
+
     @Test("HTTPS_PROXY=http://127.0.0.1:Q: the https Space through a CONNECT tunnel")
     func httpsProxyEnvironment() async throws {
         guard let (binary, url) = try setUp() else { return }
