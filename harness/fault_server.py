@@ -193,7 +193,9 @@ async def normal_reply(out, job, reply=None, delay=TOKEN_DELAY):
 async def fault_drop(out, job):
     await preamble(out, job)
     await stream_tokens(out, job, echo(job), count=4)
-    await asyncio.sleep(0.05)
+    # Long enough for a loaded client to read the tokens first: async-http-client drops bytes
+    # that arrive in the same read as the connection's failure.
+    await asyncio.sleep(0.5)
     out.drop()
 
 

@@ -2,6 +2,7 @@
 """An HTTP forward proxy for qwen-chat's tests.
 
     python3 harness/forward_proxy.py [--auth USER:PASS] [--log FILE] [--port N] [--max-lifetime S]
+                                     [--reverse-to HOST:PORT] [--drop-after TEXT]
 
 Standard library only. Listens on 127.0.0.1 (a free port unless --port), prints one line
 
@@ -25,7 +26,16 @@ With --auth, a request without `Proxy-Authorization: Basic base64(USER:PASS)` ge
 With --log FILE, one JSON line per request is appended to FILE once the proxy has decided its
 answer: {"method": "CONNECT", "target": "localhost:8443", "status": 200} or
 {"method": "POST", "target": "http://127.0.0.1:7860/queue/join", "status": 200}
-(status: what the client got from the proxy, or the origin's status when forwarded).
+(status: what the client got from the proxy, or the origin's status when forwarded), with
+"credentials": the decoded USER:PASS of the request's Proxy-Authorization (or null) and
+"user_agent": its User-Agent (or null).
+
+With --reverse-to HOST:PORT it is also a reverse proxy: an origin-form request (`GET /config`)
+is forwarded to HOST:PORT as if it had named http://HOST:PORT/config.
+
+With --drop-after TEXT, a forwarded request whose target contains TEXT goes to the origin, the
+proxy waits for the origin's answer head, and then closes the client connection without
+passing anything back (logged with "dropped": true), as a connection failing mid-request would.
 """
 
 import argparse
@@ -186,19 +196,37 @@ def split_host_port(authority, default_port):
     return host, port
 
 
+def received_credentials(head):
+    """USER:PASS as the client sent them in Proxy-Authorization: Basic, or None."""
+    given = head.get("proxy-authorization") if head else None
+    scheme, _, token = (given or "").partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        return base64.b64decode(token.strip(), validate=True).decode("utf-8", "replace")
+    except ValueError:
+        return None
+
+
 class Proxy:
-    def __init__(self, auth, log_path):
+    def __init__(self, auth, log_path, drop_after=None, reverse_to=None):
+        self.drop_after = drop_after
+        self.reverse_to = reverse_to
         self.expected_auth = None
         if auth is not None:
             self.expected_auth = "Basic " + base64.b64encode(auth.encode()).decode()
         self.log_path = log_path
         self.connections = set()
 
-    def log(self, method, target, status):
+    def log(self, method, target, status, head=None, dropped=False):
         if not self.log_path:
             return
+        entry = {"method": method, "target": target, "status": status, "credentials": received_credentials(head),
+                 "user_agent": head.get("user-agent") if head else None}
+        if dropped:
+            entry["dropped"] = True
         with open(self.log_path, "a", encoding="utf-8") as f:
-            f.write(json.dumps({"method": method, "target": target, "status": status}) + "\n")
+            f.write(json.dumps(entry) + "\n")
 
     def authorized(self, head):
         if self.expected_auth is None:
@@ -234,6 +262,8 @@ class Proxy:
                     self.log(parts[0] if parts else "", head.line, 400)
                     return
                 method, target, version = parts
+                if self.reverse_to and target.startswith("/"):
+                    target = f"http://{self.reverse_to}{target}"
                 if not self.authorized(head):
                     # Read (and drop) a request body so the client sees the 407, not a reset.
                     if method != "CONNECT":
@@ -241,7 +271,7 @@ class Proxy:
                             await relay_body(head, reader, _Sink(), is_response=False)
                         except (asyncio.IncompleteReadError, ValueError, ConnectionError):
                             pass
-                    self.log(method, target, 407)
+                    self.log(method, target, 407, head)
                     await self.answer(writer, 407, "Proxy Authentication Required",
                                       [("Proxy-Authenticate", 'Basic realm="test-proxy"')],
                                       b"proxy authentication required")
@@ -249,7 +279,7 @@ class Proxy:
                 if method == "CONNECT":
                     await close(origin[3] if origin else None)
                     origin = None
-                    await self.tunnel(target, reader, writer)
+                    await self.tunnel(target, reader, writer, head)
                     return
                 keep, origin = await self.forward(method, target, version, head, reader, writer, origin)
                 if not keep:
@@ -263,7 +293,7 @@ class Proxy:
             await close(writer)
             self.connections.discard(task)
 
-    async def tunnel(self, target, reader, writer):
+    async def tunnel(self, target, reader, writer, head):
         try:
             host, port = split_host_port(target, 443)
         except ValueError:
@@ -276,7 +306,7 @@ class Proxy:
             self.log("CONNECT", target, 502)
             await self.answer(writer, 502, "Bad Gateway", body=f"cannot reach {target}: {error}".encode())
             return
-        self.log("CONNECT", target, 200)
+        self.log("CONNECT", target, 200, head)
         writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
         await writer.drain()
         try:
@@ -333,6 +363,10 @@ class Proxy:
                 break
             await close(origin_writer)
             origin = None
+        if response is not None and self.drop_after and self.drop_after in target:
+            self.log(method, target, None, head, dropped=True)
+            await close(origin[3])
+            return False, None
         if response is None:
             self.log(method, target, 502)
             await self.answer(writer, 502, "Bad Gateway", body=b"the origin closed without answering")
@@ -348,7 +382,7 @@ class Proxy:
             response = await read_head(origin_reader)
             if response is None:
                 raise ConnectionError("the origin closed after an interim answer")
-        self.log(method, target, status)
+        self.log(method, target, status, head)
         delimited = await relay_body(response, origin_reader, writer, is_response=True, request_method=method, status=status)
         origin_close = not delimited or "close" in response.tokens("connection") \
             or response.line.startswith("HTTP/1.0") and "keep-alive" not in response.tokens("connection")
@@ -380,9 +414,11 @@ async def main():
     parser.add_argument("--log", help="append one JSON line per request to this file")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--max-lifetime", type=float, default=900)
+    parser.add_argument("--reverse-to", help="HOST:PORT that origin-form requests go to")
+    parser.add_argument("--drop-after", help="drop the client connection after forwarding a request whose target contains this")
     args = parser.parse_args()
 
-    proxy = Proxy(args.auth, args.log)
+    proxy = Proxy(args.auth, args.log, args.drop_after, args.reverse_to)
     server = await asyncio.start_server(proxy.handle, "127.0.0.1", args.port, limit=MAX_HEAD)
     actual = server.sockets[0].getsockname()[1]
     print(f"URL http://127.0.0.1:{actual}", flush=True)

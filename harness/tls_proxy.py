@@ -2,7 +2,7 @@
 """A TLS-terminating TCP forwarder for qwen-chat's tests: https://localhost:<port> in front of a
 plain-HTTP server.
 
-    python3 harness/tls_proxy.py --target 127.0.0.1:PORT [--cert-dir DIR] [--max-lifetime S]
+    python3 harness/tls_proxy.py --target 127.0.0.1:PORT [--cert-dir DIR] [--max-lifetime S] [--truncate]
 
 Standard library plus the `openssl` command. On start it makes a throwaway CA (ca.pem) and a
 certificate for `localhost` (SAN DNS:localhost, IP:127.0.0.1) signed by it, in --cert-dir (kept)
@@ -16,6 +16,11 @@ connection; an end of stream on one side is passed on as a half-close where the 
 allows it (TLS cannot be half-closed here, so the client side is closed once the target has
 finished and everything is sent). It exits on SIGTERM/SIGINT or after --max-lifetime seconds
 (default 900). A client that does not trust ca.pem fails its handshake; nothing else is logged.
+
+With --truncate it forwards nothing: it answers every request itself with an "until close"
+response (no Content-Length, not chunked) and then closes the TCP connection without TLS's
+close_notify, as an attacker cutting the connection would. A client must not take that body
+as complete.
 """
 
 import argparse
@@ -84,10 +89,31 @@ async def close(writer):
         pass
 
 
-def make_handler(target_host, target_port, connections):
+TRUNCATED = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n{\"truncated\": "
+
+
+async def truncate(client_reader, client_writer):
+    """Reads one request head, answers TRUNCATED, then drops TCP without close_notify."""
+    try:
+        await client_reader.readuntil(b"\r\n\r\n")
+        client_writer.write(TRUNCATED)
+        await client_writer.drain()
+        await asyncio.sleep(0.2)
+    except (ConnectionError, ssl.SSLError, OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
+        pass
+    client_writer.transport.abort()
+
+
+def make_handler(target_host, target_port, connections, cut):
     async def handle(client_reader, client_writer):
         task = asyncio.current_task()
         connections.add(task)
+        if cut:
+            try:
+                await truncate(client_reader, client_writer)
+            finally:
+                connections.discard(task)
+            return
         try:
             try:
                 target_reader, target_writer = await asyncio.open_connection(target_host, target_port)
@@ -121,6 +147,7 @@ async def main():
     parser.add_argument("--cert-dir", help="where to write ca.pem and the server certificate (kept)")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--max-lifetime", type=float, default=900)
+    parser.add_argument("--truncate", action="store_true", help="answer with a cut until-close body")
     args = parser.parse_args()
     host, _, port = args.target.rpartition(":")
     if not host or not port.isdigit():
@@ -137,7 +164,7 @@ async def main():
         context.load_cert_chain(cert, key)
         connections = set()
         server = await asyncio.start_server(
-            make_handler(target_host, target_port, connections), "127.0.0.1", args.port,
+            make_handler(target_host, target_port, connections, args.truncate), "127.0.0.1", args.port,
             ssl=context, ssl_handshake_timeout=10, limit=CHUNK)
         actual = server.sockets[0].getsockname()[1]
         print(f"URL https://localhost:{actual} CA {ca}", flush=True)

@@ -35,15 +35,21 @@ public struct GradioConnection: Sendable {
 public struct GradioClient: Sendable {
     public let root: String
     public let transport: any HTTPTransport
-    /// Sent with every request, for example `Authorization`.
+    /// Sent with every request, for example `Authorization`; `User-Agent` last.
     public let headers: [(String, String)]
+    /// The caller's name in messages ("… speaks Gradio 4.9 and later").
+    public let product: String
 
-    public init(root: String, transport: any HTTPTransport, headers: [(String, String)] = []) {
+    /// - Parameters:
+    ///   - product: the caller's name, for messages and (without `userAgent`) as `User-Agent`.
+    ///   - userAgent: the `User-Agent` header, for example `my-app/1.2`.
+    public init(root: String, transport: any HTTPTransport, headers: [(String, String)] = [], product: String = "GradioClient", userAgent: String? = nil) {
         var root = root
         while root.hasSuffix("/") { root.removeLast() }
         self.root = root
         self.transport = transport
-        self.headers = headers
+        self.headers = headers + [("User-Agent", userAgent ?? product)]
+        self.product = product
     }
 
     /// Reads `/config` and finds the endpoint named `apiName`.
@@ -79,7 +85,7 @@ public struct GradioClient: Sendable {
         if head.status == 200, let json = try? JSONValue.parse(body), let parsed = try? GradioConfig(json: json) {
             config = parsed
             guard config.isSupported else {
-                throw GradioError(.unsupportedVersion, "unsupported Gradio version \(config.version ?? "unknown") (protocol \(config.protocolName)); qwen-chat speaks Gradio 4.9 and later (sse_v1 to sse_v3)")
+                throw GradioError(.unsupportedVersion, "unsupported Gradio version \(config.version ?? "unknown") (protocol \(config.protocolName)); \(product) speaks Gradio 4.9 and later (sse_v1 to sse_v3)")
             }
             if let dependency = config.dependency(named: apiName) {
                 return GradioConnection(root: root, config: config, endpoint: GradioEndpoint(apiName: apiName, fnIndex: dependency.fnIndex, triggerID: dependency.triggerID))
@@ -248,6 +254,7 @@ public struct GradioClient: Sendable {
         case .unreachable: GradioError(.unreachable, error.description)
         case .idleTimeout: GradioError(.idleTimeout, error.description)
         case .connectionLost: GradioError(.streamEnded, "the connection to the Space dropped before the reply was complete (\(error.description))")
+        case .invalidRequest: GradioError(.invalidRequest, error.description)
         }
     }
 

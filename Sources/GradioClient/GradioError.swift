@@ -25,6 +25,8 @@ public struct GradioError: Error, Sendable, Equatable, CustomStringConvertible {
         /// An HTTP answer this client cannot use (4xx/5xx not covered above, or not Gradio).
         public static let badResponse = Code("bad-response")
         public static let cancelled = Code("cancelled")
+        /// The request could not be sent as given (a header value with a line break).
+        public static let invalidRequest = Code("invalid-request")
     }
 
     public var code: Code

@@ -37,9 +37,11 @@ func fail(_ message: String, code: Int32) -> Never {
 }
 
 let environment = ProcessInfo.processInfo.environment
-let root = options.url ?? options.space.flatMap(QwenSpace.url(forSpaceID:)) ?? environment["QWEN_CHAT_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? QwenSpace.defaultURL
+let givenRoot = options.url ?? options.space.flatMap(QwenSpace.url(forSpaceID:)) ?? environment["QWEN_CHAT_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? QwenSpace.defaultURL
+// `user:password@` in the URL goes out as basic authorization, not in the URL.
+let (root, urlCredentials) = URLParts.splittingCredentials(givenRoot)
 guard let rootParts = URLParts(root) else {
-    fail("'\(URLParts.redacting(root))' is not an http:// or https:// URL", code: 2)
+    fail("'\(URLParts.redacting(givenRoot))' is not an http:// or https:// URL", code: 2)
 }
 
 var userTurn: String?
@@ -63,15 +65,21 @@ do {
     fail("\(error)", code: 2)
 }
 let token = options.token ?? environment["HF_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
-let transport = HTTP1Transport(
+if urlCredentials != nil, token != nil {
+    fail("the URL has a user and password and a token is set (--token or HF_TOKEN); give only one", code: 2)
+}
+let transport = AsyncHTTPClientTransport(
     proxy: proxy,
     idleTimeout: .seconds(options.idleTimeout),
     trustedCertificatesFile: environment["SSL_CERT_FILE"].flatMap { $0.isEmpty ? nil : $0 }
 )
+let authorization = token.map { "Bearer \($0)" } ?? urlCredentials.map { "Basic " + Data($0.utf8).base64EncodedString() }
 let client = GradioClient(
     root: root,
     transport: transport,
-    headers: token.map { [("Authorization", "Bearer \($0)")] } ?? []
+    headers: authorization.map { [("Authorization", $0)] } ?? [],
+    product: "qwen-chat",
+    userAgent: "qwen-chat/\(ChatOptions.version)"
 )
 let color = options.colorEnabled(environment: environment)
 TerminalControl.saveStartupModes()

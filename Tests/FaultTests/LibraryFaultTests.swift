@@ -4,7 +4,7 @@ import GradioClient
 import TestSupport
 import Testing
 
-// Each fault of harness/fault_server.py through GradioClient + HTTP1Transport with a
+// Each fault of harness/fault_server.py through GradioClient + AsyncHTTPClientTransport with a
 // 5 s idle timeout and RetryPolicy(maxRetries: 3) on a clock that does not wait.
 @Suite("Faults through the library", .enabled(if: FaultServer.enabled, "set QWEN_CHAT_TEST_FAULT_URL (scripts/test does) to run"))
 struct LibraryFaultTests {
@@ -154,7 +154,7 @@ struct LibraryFaultTests {
         let message = "FAULT_LINGER \(tag)"
         // One long-lived transport, as the REPL keeps: the stream must end with the reply, not
         // with the transport.
-        let transport = HTTP1Transport(proxy: nil, idleTimeout: .seconds(5))
+        let transport = AsyncHTTPClientTransport(proxy: nil, idleTimeout: .seconds(5))
         let client = GradioClient(root: url, transport: transport)
         let connection = try await client.connect(apiName: QwenSpace.apiName, fallback: nil, retry: fastRetry) { _ in }
         let data = QwenSpace.requestData(userTurn: message, systemPrompt: QwenSpace.defaultSystemPrompt, modelSize: "72B")

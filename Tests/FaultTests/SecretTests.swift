@@ -46,6 +46,21 @@ struct SecretTests {
         expectNoLeak(result, ["user:pw", ":pw@", "pw@"])
     }
 
+    @Test("user:password in --url goes out as basic authorization, percent-decoded; with a token too, exit 2")
+    func urlCredentialsSent() async throws {
+        guard let url = try FaultServer.requireURL(), let binary = try Binary.require() else { return }
+        let tag = uniqueTag()
+        let withCredentials = url.replacingOccurrences(of: "http://", with: "http://user:p%40ss@")
+        let result = try await runBinary(binary, ["--url", withCredentials, "--idle-timeout", "5", "--retries", "0", "plain \(tag)"])
+        #expect(result.status == 0, "stderr: \(result.stderrText)")
+        #expect(try await FaultServer.authorization(url, tag: tag) == "Basic " + Data("user:p@ss".utf8).base64EncodedString())
+
+        let both = try await runBinary(binary, ["--url", withCredentials, "--token", "hf_SECRET123", "plain \(uniqueTag())"])
+        #expect(both.status == 2, "stderr: \(both.stderrText)")
+        #expect(both.stderrLines.count == 1, "\(both.stderrText)")
+        expectNoLeak(both, ["p%40ss", "p@ss", "SECRET123"])
+    }
+
     @Test("Proxy credentials are never printed", arguments: [false, true])
     func proxyPassword(json: Bool) async throws {
         guard let url = try FaultServer.requireURL(), let binary = try Binary.require() else { return }

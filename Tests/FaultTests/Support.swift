@@ -37,7 +37,7 @@ enum FaultServer {
 
     /// The Authorization header of the last join whose message contained `tag`.
     static func authorization(_ url: String, tag: String) async throws -> String? {
-        let transport = HTTP1Transport(proxy: nil, idleTimeout: .seconds(5))
+        let transport = AsyncHTTPClientTransport(proxy: nil, idleTimeout: .seconds(5))
         let (head, body) = try await transport.perform(HTTPRequest(method: "GET", url: url + "/debug/auth?tag=" + tag))
         guard head.status == 200 else { throw TestSetupFailure("/debug/auth answered \(head.status)") }
         return try JSONValue.parse(body)["authorization"]?.stringValue
@@ -67,10 +67,10 @@ struct LibraryRun: Sendable {
 /// Three retries with the real backoff, on a clock that does not wait.
 var fastRetry: RetryPolicy { RetryPolicy(maxRetries: 3, clock: ImmediateClock()) }
 
-/// One `model_chat` turn through GradioClient + HTTP1Transport (idle timeout 2 s).
+/// One `model_chat` turn through GradioClient + AsyncHTTPClientTransport (idle timeout 2 s).
 /// GradioErrors land in `error`; the tracker's text at the end (or at the error) in `text`.
 func libraryChat(_ url: String, _ message: String, retry: RetryPolicy = fastRetry, idleTimeout: Duration = .seconds(5)) async throws -> LibraryRun {
-    let client = GradioClient(root: url, transport: HTTP1Transport(proxy: nil, idleTimeout: idleTimeout))
+    let client = GradioClient(root: url, transport: AsyncHTTPClientTransport(proxy: nil, idleTimeout: idleTimeout))
     var run = LibraryRun()
     var tracker = ReplyTracker(outputIndex: QwenSpace.chatbotOutputIndex)
     do {

@@ -44,9 +44,11 @@ struct ProxySettingsTests {
         #expect(try resolve(["https_proxy": "http://[::1]:3128"]) == ProxySettings(host: "::1", port: 3128))
     }
 
-    @Test func credentialsAreParsed() throws {
+    @Test("credentials are percent-decoded: pa%40ss is pa@ss")
+    func credentialsAreParsed() throws {
         #expect(try resolve(["https_proxy": "http://user:pa%40ss@proxy:3128"])
-            == ProxySettings(host: "proxy", port: 3128, credentials: "user:pa%40ss"))
+            == ProxySettings(host: "proxy", port: 3128, credentials: "user:pa@ss"))
+        #expect(try resolve(["https_proxy": "http://us%3Aer:p%20w@proxy:3128"])?.credentials == "us:er:p w")
         #expect(try resolve(["https_proxy": "http://a@b:secret@proxy:3128"])
             == ProxySettings(host: "proxy", port: 3128, credentials: "a@b:secret"))
         #expect(try resolve(["https_proxy": "http://token@proxy:3128"])?.credentials == "token")
@@ -122,44 +124,38 @@ struct ProxySettingsTests {
 struct URLPartsTests {
     @Test func basic() throws {
         let url = try #require(URLParts("https://qwen-qwen2-5.hf.space"))
-        #expect(url == URLParts(scheme: "https", userInfo: nil, host: "qwen-qwen2-5.hf.space", port: 443, path: ""))
+        #expect(url == URLParts(scheme: "https", host: "qwen-qwen2-5.hf.space", port: 443))
         #expect(URLParts("http://h")?.port == 80)
-        #expect(URLParts("HTTP://Host:8080/gradio/?x=1")
-            == URLParts(scheme: "http", userInfo: nil, host: "Host", port: 8080, path: "/gradio/?x=1"))
-        #expect(URLParts("http://h?x=1")?.path == "?x=1")
-        #expect(URLParts("http://h#frag")?.path == "#frag")
-        #expect(URLParts("http://u:p@h:1/x")?.userInfo == "u:p")
+        #expect(URLParts("HTTP://Host:8080/gradio/?x=1") == URLParts(scheme: "http", host: "Host", port: 8080))
+        #expect(URLParts("http://h?x=1")?.host == "h")
+        #expect(URLParts("http://h#frag")?.host == "h")
+        #expect(URLParts("http://u:p@h:1/x")?.credentials == "u:p")
         #expect(URLParts("http://u:p@h:1/x")?.host == "h")
         #expect(URLParts("http://h:65535")?.port == 65535)
         #expect(URLParts("http://h:1")?.port == 1)
     }
 
     @Test func ipv6() throws {
-        #expect(URLParts("http://[::1]:7860/x") == URLParts(scheme: "http", userInfo: nil, host: "::1", port: 7860, path: "/x"))
+        #expect(URLParts("http://[::1]:7860/x") == URLParts(scheme: "http", host: "::1", port: 7860))
         #expect(URLParts("https://[2001:db8::1]")?.host == "2001:db8::1")
         #expect(URLParts("https://[2001:db8::1]")?.port == 443)
-        #expect(URLParts("http://u:p@[fe80::1]:80")?.userInfo == "u:p")
+        #expect(URLParts("http://u:p@[fe80::1]:80")?.credentials == "u:p")
         #expect(URLParts("http://u:p@[fe80::1]:80")?.host == "fe80::1")
+    }
+
+    @Test("credentials come out of the URL, percent-decoded, for basic authorization")
+    func splittingCredentials() {
+        #expect(URLParts.splittingCredentials("http://user:p%40ss@h:7860/x?y=1") == ("http://h:7860/x?y=1", "user:p@ss"))
+        #expect(URLParts.splittingCredentials("https://h/x") == ("https://h/x", nil))
+        #expect(URLParts.splittingCredentials("https://tok@h") == ("https://h", "tok"))
     }
 
     @Test("rejected URLs", arguments: [
         "ftp://example.com", "file:///etc/passwd", "ws://h", "example.com", "", "http://", "http:///path", "http://:80",
-        "http://u:p@", "http://h:0", "http://h:65536", "http://h:-1", "http://h:abc", "http://h:", "http://h:80x",
+        "http://u:p@", "http://h:0", "http://h:65536", "http://h:-1", "http://h:abc", "http://h:80x",
         "http://[::1", "http://[]:80", "http://[::1]:99999", "//h",
     ])
     func rejected(text: String) {
         #expect(URLParts(text) == nil)
-    }
-
-}
-
-extension URLParts {
-    init(scheme: String, userInfo: String?, host: String, port: Int, path: String) {
-        self = URLParts("http://x")!
-        self.scheme = scheme
-        self.userInfo = userInfo
-        self.host = host
-        self.port = port
-        self.path = path
     }
 }

@@ -122,7 +122,7 @@ struct ChatRun: Sendable {
 }
 
 func makeClient(_ url: String) -> GradioClient {
-    GradioClient(root: url, transport: HTTP1Transport(proxy: nil, idleTimeout: .seconds(30)))
+    GradioClient(root: url, transport: AsyncHTTPClientTransport(proxy: nil, idleTimeout: .seconds(30)))
 }
 
 /// Connects to `model_chat` and runs one turn through `ReplyTracker` and `StableTextWriter`.

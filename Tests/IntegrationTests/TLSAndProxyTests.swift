@@ -10,12 +10,13 @@ import Glibc
 import Darwin
 #endif
 
-// HTTP1Transport over TLS and through HTTP proxies, against the replica: each test starts its
-// own harness/tls_proxy.py (https://localhost:P with a throwaway CA in front of the replica)
-// and/or harness/forward_proxy.py (absolute-form forwarding and CONNECT tunnels, with a JSON
-// line per request in its log), and stops them at the end.
+// AsyncHTTPClientTransport over TLS and through HTTP proxies, against the replica: each test
+// starts its own harness/tls_proxy.py (https://localhost:P with a throwaway CA in front of the
+// replica) and/or harness/forward_proxy.py (CONNECT tunnels, absolute-form forwarding, or a
+// reverse proxy, with a JSON line per request in its log), and stops them at the end.
+// async-http-client tunnels through a proxy with CONNECT for http targets too.
 
-/// The library (HTTP1Transport + GradioClient) over TLS and through proxies.
+/// The library (AsyncHTTPClientTransport + GradioClient) over TLS and through proxies.
 @Suite(
     "TLS and HTTP proxies against the replica",
     .enabled(if: Server.enabled, "set QWEN_CHAT_TEST_REPLICA_URL (scripts/test does) to run"),
@@ -27,7 +28,7 @@ struct TLSAndProxyTests {
         guard let url = try Server.replica.requireURL() else { return }
         let tls = try await HarnessHelper.tlsProxy(in: url)
         defer { tls.stop() }
-        let transport = HTTP1Transport(proxy: nil, idleTimeout: .seconds(30), trustedCertificatesFile: tls.ca)
+        let transport = AsyncHTTPClientTransport(proxy: nil, idleTimeout: .seconds(30), trustedCertificatesFile: tls.ca)
 
         let query = "over tls 你好 \(uniqueTag())"
         let run = try await chat(tls.url, query, over: transport)
@@ -49,7 +50,7 @@ struct TLSAndProxyTests {
         let tls = try await HarnessHelper.tlsProxy(in: url)
         defer { tls.stop() }
         // The system roots only: the throwaway CA is not among them.
-        let run = try await chat(tls.url, "untrusted \(uniqueTag())", over: HTTP1Transport(proxy: nil, idleTimeout: .seconds(30)))
+        let run = try await chat(tls.url, "untrusted \(uniqueTag())", over: AsyncHTTPClientTransport(proxy: nil, idleTimeout: .seconds(30)))
         let error = try #require(run.error, "the chat succeeded without trusting the CA")
         #expect(error.code == .unreachable, "\(error.code): \(error.message)")
         #expect(error.message.contains("TLS handshake failed"), "message: \(error.message)")
@@ -57,12 +58,12 @@ struct TLSAndProxyTests {
         #expect(run.events.isEmpty, "events before the failure: \(run.events)")
     }
 
-    @Test("Through a forwarding proxy to plain http: absolute-form requests, streamed reply")
-    func proxyAbsoluteForm() async throws {
+    @Test("Through a proxy to plain http: a CONNECT tunnel, streamed reply")
+    func proxyToPlainHTTP() async throws {
         guard let url = try Server.replica.requireURL() else { return }
         let proxy = try await HarnessHelper.forwardProxy()
         defer { proxy.stop() }
-        let transport = HTTP1Transport(proxy: proxy.settings(), idleTimeout: .seconds(30))
+        let transport = AsyncHTTPClientTransport(proxy: proxy.settings(), idleTimeout: .seconds(30))
 
         let query = "via proxy \(uniqueTag())"
         let run = try await chat(url, query, over: transport)
@@ -76,10 +77,9 @@ struct TLSAndProxyTests {
         #expect(long.finalText == TLSAndProxyTests.longReply(1000), "final text has \(long.finalText?.count ?? -1) characters")
 
         let log = try proxy.logEntries()
-        #expect(log.contains { $0.method == "GET" && $0.target == url + "/config" && $0.status == 200 }, "proxy log: \(log)")
-        #expect(log.filter { $0.method == "POST" && $0.target == url + "/queue/join" && $0.status == 200 }.count == 2, "proxy log: \(log)")
-        #expect(log.filter { $0.method == "GET" && $0.target.hasPrefix(url + "/queue/data?session_hash=") && $0.status == 200 }.count == 2, "proxy log: \(log)")
-        #expect(!log.contains { $0.method == "CONNECT" }, "a CONNECT for a plain http target: \(log)")
+        let authority = try #require(URLParts(url).map { "\($0.host):\($0.port)" })
+        #expect(!log.isEmpty, "nothing went through the proxy")
+        #expect(log.allSatisfy { $0.method == "CONNECT" && $0.target == authority && $0.status == 200 }, "proxy log: \(log)")
     }
 
     @Test("Through a proxy to https: a CONNECT tunnel, TLS inside it, streamed reply")
@@ -89,7 +89,7 @@ struct TLSAndProxyTests {
         defer { tls.stop() }
         let proxy = try await HarnessHelper.forwardProxy()
         defer { proxy.stop() }
-        let transport = HTTP1Transport(proxy: proxy.settings(), idleTimeout: .seconds(30), trustedCertificatesFile: tls.ca)
+        let transport = AsyncHTTPClientTransport(proxy: proxy.settings(), idleTimeout: .seconds(30), trustedCertificatesFile: tls.ca)
 
         let query = "via tunnel \(uniqueTag())"
         let run = try await chat(tls.url, query, over: transport)
@@ -120,7 +120,7 @@ struct TLSAndProxyTests {
         let root = tls?.url ?? url
 
         let query = "authenticated \(uniqueTag())"
-        let good = HTTP1Transport(proxy: proxy.settings(credentials: "u:p"), idleTimeout: .seconds(30), trustedCertificatesFile: tls?.ca)
+        let good = AsyncHTTPClientTransport(proxy: proxy.settings(credentials: "u:p"), idleTimeout: .seconds(30), trustedCertificatesFile: tls?.ca)
         let run = try await chat(root, query, over: good)
         #expect(run.error == nil, "\(run.error?.message ?? "")")
         #expect(bytes(run.finalText ?? "") == bytes(Scripted.echo(query)), "final \(run.finalText.debugDescription)")
@@ -129,7 +129,7 @@ struct TLSAndProxyTests {
 
         let refusedCredentials: [String?] = ["u:wrong", nil]
         for credentials in refusedCredentials {
-            let bad = HTTP1Transport(proxy: proxy.settings(credentials: credentials), idleTimeout: .seconds(30), trustedCertificatesFile: tls?.ca)
+            let bad = AsyncHTTPClientTransport(proxy: proxy.settings(credentials: credentials), idleTimeout: .seconds(30), trustedCertificatesFile: tls?.ca)
             let refused = try await chat(root, "refused \(uniqueTag())", over: bad)
             let error = try #require(refused.error, "the proxy let \(credentials ?? "no credentials") through")
             #expect(error.code == .unreachable, "\(credentials ?? "none"): \(error.code): \(error.message)")
@@ -141,7 +141,22 @@ struct TLSAndProxyTests {
         }
         let log = try proxy.logEntries()
         #expect(log.filter { $0.status == 407 }.count >= 2, "proxy log: \(log)")
-        #expect(log.filter { $0.status == 407 }.allSatisfy { $0.method == (scheme == "https" ? "CONNECT" : "GET") }, "proxy log: \(log)")
+        #expect(log.filter { $0.status == 407 }.allSatisfy { $0.method == "CONNECT" }, "proxy log: \(log)")
+    }
+
+    @Test("A TLS answer cut without close_notify is an error, not a complete body (truncation attack)")
+    func truncatedTLS() async throws {
+        guard let url = try Server.replica.requireURL() else { return }
+        let tls = try await HarnessHelper.tlsProxy(in: url, truncate: true)
+        defer { tls.stop() }
+        let transport = AsyncHTTPClientTransport(proxy: nil, idleTimeout: .seconds(30), trustedCertificatesFile: tls.ca)
+        do {
+            let (head, body) = try await transport.perform(HTTPRequest(method: "GET", url: tls.url + "/config"))
+            Issue.record("a cut answer was taken as complete: HTTP \(head.status), \(String(decoding: body, as: UTF8.self).debugDescription)")
+        } catch let error as TransportError {
+            #expect(error.kind == .connectionLost, "\(error.kind): \(error.description)")
+            #expect(error.description.contains("close_notify"), "\(error.description)")
+        }
     }
 
     /// `TRIGGER_LONG n` as harness/scripted_model.py builds it (cleandoc trims the end).
@@ -187,6 +202,19 @@ struct TLSAndProxyBinaryTests {
         #expect(message.contains("TLS"), "stderr: \(message)")
     }
 
+    @Test("An answer cut without close_notify: one line naming it, exit 1, not a body taken as complete")
+    func truncatedTLS() async throws {
+        guard let (binary, url) = try setUp() else { return }
+        let tls = try await HarnessHelper.tlsProxy(in: url, truncate: true)
+        defer { tls.stop() }
+
+        let result = try await runBinary(binary, ["--url", tls.url, "cut \(uniqueTag())"], environment: ["SSL_CERT_FILE": tls.ca ?? ""])
+        #expect(result.status == 1, "stderr: \(result.stderrText)")
+        #expect(result.stdout.isEmpty, "stdout: \(result.stdoutText.debugDescription)")
+        #expect(result.notes.count == 1, "stderr: \(result.stderrText.debugDescription)")
+        #expect(result.stderrText.contains("close_notify"), "stderr: \(result.stderrText)")
+    }
+
     @Test("HTTPS_PROXY=http://127.0.0.1:Q: the https Space through a CONNECT tunnel")
     func httpsProxyEnvironment() async throws {
         guard let (binary, url) = try setUp() else { return }
@@ -206,7 +234,7 @@ struct TLSAndProxyBinaryTests {
         #expect(log.allSatisfy { $0.method == "CONNECT" }, "proxy log: \(log)")
     }
 
-    @Test("--proxy http://u:p@127.0.0.1:Q to the plain replica: absolute-form requests")
+    @Test("--proxy http://u:p@127.0.0.1:Q to the plain replica: a CONNECT tunnel with the credentials")
     func proxyOption() async throws {
         guard let (binary, url) = try setUp() else { return }
         let proxy = try await HarnessHelper.forwardProxy(auth: "u:p")
@@ -218,7 +246,8 @@ struct TLSAndProxyBinaryTests {
         #expect(result.status == 0, "stderr: \(result.stderrText)")
         #expect(result.stdout == bytes(Scripted.echo(query) + "\n"), "stdout: \(result.stdoutText.debugDescription)")
         let log = try proxy.logEntries()
-        #expect(log.contains { $0.method == "POST" && $0.target == url + "/queue/join" && $0.status == 200 }, "proxy log: \(log)")
+        let authority = try #require(URLParts(url).map { "\($0.host):\($0.port)" })
+        #expect(log.contains { $0.method == "CONNECT" && $0.target == authority && $0.status == 200 && $0.credentials == "u:p" }, "proxy log: \(log)")
 
         let refused = try await runBinary(binary, ["--url", url, "--proxy", "http://u:hunter2x@127.0.0.1:\(port)", "refused \(uniqueTag())"])
         #expect(refused.status == 1, "stderr: \(refused.stderrText)")
@@ -226,6 +255,57 @@ struct TLSAndProxyBinaryTests {
         #expect(refused.notes.count == 1, "stderr: \(refused.stderrText.debugDescription)")
         #expect(refused.stderrText.lowercased().contains("proxy"), "stderr: \(refused.stderrText)")
         #expect(!refused.stderrText.contains("hunter2x"), "the password is on stderr: \(refused.stderrText)")
+    }
+
+    @Test("Proxy credentials are percent-decoded: --proxy http://u:pa%40ss@… authenticates as u:pa@ss")
+    func proxyCredentialsPercentDecoded() async throws {
+        guard let (binary, url) = try setUp() else { return }
+        let proxy = try await HarnessHelper.forwardProxy(auth: "u:pa@ss")
+        defer { proxy.stop() }
+        let port = try #require(URLParts(proxy.url)?.port)
+
+        let query = "binary encoded password \(uniqueTag())"
+        let result = try await runBinary(binary, ["--url", url, "--proxy", "http://u:pa%40ss@127.0.0.1:\(port)", query])
+        #expect(result.status == 0, "stderr: \(result.stderrText)")
+        #expect(result.stdout == bytes(Scripted.echo(query) + "\n"), "stdout: \(result.stdoutText.debugDescription)")
+        let log = try proxy.logEntries()
+        #expect(!log.isEmpty && log.allSatisfy { $0.credentials == "u:pa@ss" && $0.status == 200 }, "proxy log: \(log)")
+    }
+
+    @Test("A token with a line break is refused before anything is sent: one line, exit 1, no request",
+          arguments: [(["--token", "abc\r\nX-Evil: 1"], [String: String]()), ([], ["HF_TOKEN": "hf_abc\n"])])
+    func headerInjection(arguments: [String], environment: [String: String]) async throws {
+        guard let (binary, url) = try setUp() else { return }
+        let server = try await HarnessHelper.forwardProxy(reverseTo: url)
+        defer { server.stop() }
+
+        let result = try await runBinary(binary, ["--url", server.url] + arguments + ["injected \(uniqueTag())"], environment: environment)
+        #expect(result.status != 0, "stdout: \(result.stdoutText.debugDescription)")
+        #expect(result.stdout.isEmpty, "stdout: \(result.stdoutText.debugDescription)")
+        #expect(result.notes.count == 1, "stderr: \(result.stderrText.debugDescription)")
+        #expect(result.stderrText.contains("control characters"), "stderr: \(result.stderrText)")
+        #expect(!result.stderrText.contains("abc"), "the token is on stderr: \(result.stderrText)")
+        let log = try server.logEntries()
+        #expect(log.isEmpty, "requests reached the server: \(log)")
+    }
+
+    @Test("A connection that fails after the join was sent is reported; the join is never sent twice")
+    func failedJoinIsNotResent() async throws {
+        guard let (binary, url) = try setUp() else { return }
+        // A reverse proxy that passes the join on to the replica, then drops the connection.
+        let server = try await HarnessHelper.forwardProxy(reverseTo: url, dropAfter: "/queue/join")
+        defer { server.stop() }
+
+        let result = try await runBinary(binary, ["--url", server.url, "--retries", "3", "dropped join \(uniqueTag())"])
+        #expect(result.status == 1, "stderr: \(result.stderrText)")
+        #expect(result.stdout.isEmpty, "stdout: \(result.stdoutText.debugDescription)")
+        #expect(result.notes.count == 1, "stderr: \(result.stderrText.debugDescription)")
+        let log = try server.logEntries()
+        #expect(log.contains { $0.method == "GET" && $0.target.hasSuffix("/config") && $0.status == 200 }, "log: \(log)")
+        let joins = log.filter { $0.method == "POST" && $0.target.hasSuffix("/queue/join") }
+        #expect(joins.count == 1, "the replica got \(joins.count) joins: \(log)")
+        // The binary names itself; GradioClient takes the User-Agent from its caller.
+        #expect(log.allSatisfy { $0.userAgent?.hasPrefix("qwen-chat/") == true }, "user agents: \(log.map { $0.userAgent ?? "none" })")
     }
 }
 
@@ -255,6 +335,9 @@ struct ProxyLogEntry: Sendable, CustomStringConvertible {
     var method: String
     var target: String
     var status: Int?
+    /// The `user:password` the client sent as proxy basic authorization.
+    var credentials: String?
+    var userAgent: String?
     var description: String { "\(method) \(target) -> \(status.map { String($0) } ?? "?")" }
 }
 
@@ -290,11 +373,12 @@ struct HarnessHelper: Sendable {
         return "/usr/bin/python3"
     }
 
-    /// harness/tls_proxy.py in front of `target` (an http:// URL).
-    static func tlsProxy(in target: String) async throws -> HarnessHelper {
+    /// harness/tls_proxy.py in front of `target` (an http:// URL); with `truncate`, answering
+    /// every request with a body cut without close_notify.
+    static func tlsProxy(in target: String, truncate: Bool = false) async throws -> HarnessHelper {
         guard let parts = URLParts(target) else { throw TestSetupFailure("not a URL: \(target)") }
         let directory = try scratchDirectory("tls")
-        let (process, line) = try await start("tls_proxy.py", ["--target", "\(parts.host):\(parts.port)", "--cert-dir", directory.appendingPathComponent("certs").path], directory: directory)
+        let (process, line) = try await start("tls_proxy.py", ["--target", "\(parts.host):\(parts.port)", "--cert-dir", directory.appendingPathComponent("certs").path] + (truncate ? ["--truncate"] : []), directory: directory)
         // "URL https://localhost:P CA /path/ca.pem"
         guard let caRange = line.range(of: " CA ") else {
             stop(process, directory)
@@ -304,12 +388,16 @@ struct HarnessHelper: Sendable {
         return HarnessHelper(process: process, url: url, ca: String(line[caRange.upperBound...]), logPath: nil, directory: directory)
     }
 
-    /// harness/forward_proxy.py, optionally requiring `user:password`.
-    static func forwardProxy(auth: String? = nil) async throws -> HarnessHelper {
+    /// harness/forward_proxy.py, optionally requiring `user:password`; with `reverseTo` (an
+    /// http:// URL) also a reverse proxy to it, dropping the connection after passing on a
+    /// request whose target contains `dropAfter`.
+    static func forwardProxy(auth: String? = nil, reverseTo: String? = nil, dropAfter: String? = nil) async throws -> HarnessHelper {
         let directory = try scratchDirectory("proxy")
         let log = directory.appendingPathComponent("proxy.jsonl").path
         var arguments = ["--log", log]
         if let auth { arguments += ["--auth", auth] }
+        if let reverseTo, let parts = URLParts(reverseTo) { arguments += ["--reverse-to", "\(parts.host):\(parts.port)"] }
+        if let dropAfter { arguments += ["--drop-after", dropAfter] }
         let (process, line) = try await start("forward_proxy.py", arguments, directory: directory)
         // "URL http://127.0.0.1:Q"
         return HarnessHelper(process: process, url: String(line.dropFirst(4)), ca: nil, logPath: log, directory: directory)
@@ -325,7 +413,9 @@ struct HarnessHelper: Sendable {
         guard let logPath, let data = FileManager.default.contents(atPath: logPath) else { return [] }
         return try data.split(separator: 0x0A).filter { !$0.isEmpty }.map { line in
             let value = try JSONValue.parse(Array(line))
-            return ProxyLogEntry(method: value["method"]?.stringValue ?? "", target: value["target"]?.stringValue ?? "", status: value["status"]?.intValue)
+            return ProxyLogEntry(method: value["method"]?.stringValue ?? "", target: value["target"]?.stringValue ?? "",
+                                 status: value["status"]?.intValue, credentials: value["credentials"]?.stringValue,
+                                 userAgent: value["user_agent"]?.stringValue)
         }
     }
 

@@ -40,7 +40,7 @@ public struct HTTPStreamingResponse: Sendable {
     }
 }
 
-/// The network under the Gradio client. Real traffic goes through `HTTP1Transport`;
+/// The network under the Gradio client. Real traffic goes through `AsyncHTTPClientTransport`;
 /// tests feed recorded bytes, split however they like, through their own conformance.
 public protocol HTTPTransport: Sendable {
     /// Performs a request and returns its whole body.
@@ -55,6 +55,8 @@ public struct TransportError: Error, Sendable, CustomStringConvertible {
         case unreachable
         case idleTimeout
         case connectionLost
+        /// The request itself cannot go out (a header value with a line break); nothing was sent.
+        case invalidRequest
     }
 
     public var kind: Kind

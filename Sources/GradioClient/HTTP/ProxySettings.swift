@@ -9,18 +9,13 @@ import Foundation
 public struct ProxySettings: Sendable, Equatable {
     public var host: String
     public var port: Int
-    /// `user:password` from the proxy URL, sent as proxy basic authorization.
+    /// `user:password` from the proxy URL, percent-decoded,, sent as proxy basic authorization.
     public var credentials: String?
 
     public init(host: String, port: Int, credentials: String? = nil) {
         self.host = host
         self.port = port
         self.credentials = credentials
-    }
-
-    /// `Basic …` for `Proxy-Authorization`, when there are credentials.
-    var basicAuthorization: String? {
-        credentials.map { "Basic " + Data($0.utf8).base64EncodedString() }
     }
 
     /// - Throws: `GradioError` with a one-line message when a proxy URL is not usable.
@@ -42,7 +37,7 @@ public struct ProxySettings: Sendable, Equatable {
         guard let parts = URLParts(withScheme), parts.scheme == "http" else {
             throw GradioError(.unreachable, "unusable proxy URL \(URLParts.redacting(text)): only http:// proxies are supported")
         }
-        return ProxySettings(host: parts.host, port: parts.port, credentials: parts.userInfo)
+        return ProxySettings(host: parts.host, port: parts.port, credentials: parts.credentials)
     }
 
     /// `NO_PROXY` is a comma list of hosts, domain suffixes (`.example.com` or `example.com`),
@@ -63,46 +58,40 @@ public struct ProxySettings: Sendable, Equatable {
     }
 }
 
-/// The pieces of an http(s) URL this client needs, parsed without Foundation's `URL`.
+/// The pieces of an http(s) URL this client needs, read with `URLComponents`.
 public struct URLParts: Sendable, Equatable {
     public var scheme: String
-    public var userInfo: String?
+    /// `user:password`, percent-decoded (`pa%40ss` is `pa@ss`), when the URL has them.
+    public var credentials: String?
+    /// The host name or address, without an IPv6 address's brackets.
     public var host: String
     public var port: Int
-    /// Everything after the authority, for example `/gradio` or ``.
-    public var path: String
+
+    public init(scheme: String, credentials: String? = nil, host: String, port: Int) {
+        self.scheme = scheme
+        self.credentials = credentials
+        self.host = host
+        self.port = port
+    }
 
     public init?(_ text: String) {
-        guard let schemeEnd = text.firstRange(of: "://") else { return nil }
-        scheme = text[..<schemeEnd.lowerBound].lowercased()
-        guard scheme == "http" || scheme == "https" else { return nil }
-        let rest = text[schemeEnd.upperBound...]
-        let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? rest.endIndex
-        var authority = rest[..<authorityEnd]
-        path = String(rest[authorityEnd...])
-        if let at = authority.lastIndex(of: "@") {
-            userInfo = String(authority[..<at])
-            authority = authority[authority.index(after: at)...]
-        }
-        var hostPart = authority
-        var portText: Substring?
-        if authority.hasPrefix("[") {
-            guard let close = authority.firstIndex(of: "]") else { return nil }
-            hostPart = authority[authority.index(after: authority.startIndex)..<close]
-            let after = authority[authority.index(after: close)...]
-            if after.hasPrefix(":") { portText = after.dropFirst() }
-        } else if let colon = authority.lastIndex(of: ":") {
-            hostPart = authority[..<colon]
-            portText = authority[authority.index(after: colon)...]
-        }
-        guard !hostPart.isEmpty else { return nil }
-        host = String(hostPart)
-        if let portText {
-            guard let port = Int(portText), (1...65535).contains(port) else { return nil }
-            self.port = port
-        } else {
-            port = scheme == "https" ? 443 : 80
-        }
+        guard let parts = URLComponents(string: text), let scheme = parts.scheme?.lowercased(),
+              scheme == "http" || scheme == "https", var host = parts.host, !host.isEmpty else { return nil }
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        let port = parts.port ?? (scheme == "https" ? 443 : 80)
+        guard !host.isEmpty, (1...65535).contains(port) else { return nil }
+        let credentials = (parts.user ?? parts.password).map { _ in (parts.user ?? "") + (parts.password.map { ":" + $0 } ?? "") }
+        self.init(scheme: scheme, credentials: credentials, host: host, port: port)
+    }
+
+    /// The URL without `user:password@`, and those credentials as `parts.credentials` reads
+    /// them, so that they can be sent as basic authorization rather than dropped.
+    public static func splittingCredentials(_ text: String) -> (url: String, credentials: String?) {
+        guard var parts = URLComponents(string: text), parts.user != nil || parts.password != nil,
+              let credentials = URLParts(text)?.credentials else { return (text, nil) }
+        parts.user = nil
+        parts.password = nil
+        return (parts.string ?? text, credentials)
     }
 
     /// The URL with any `user:password@` replaced, for messages and logs.
