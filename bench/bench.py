@@ -290,7 +290,8 @@ class Bench:
             r = rusage_run(self.gc_cmd(replica.url, query, exp_path), None, timeout=120)
             self.check(f"gradio_client reply == server reply (replica TRIGGER_LONG {n})", r["rc"] == 0, r["stderr"])
             qout = os.path.join(self.tmp, "replica.out")
-            runs = self.runs(7, 3)
+            # The server's own cost dominates and varies: enough runs for a stable median.
+            runs = self.runs(21, 5)
             res = hyperfine({
                 "qwen-chat": f"{shlex.join(self.qwen_cmd(replica.url, query))} > {qout}",
                 "curl (floor)": curl_command(replica.url, query),
