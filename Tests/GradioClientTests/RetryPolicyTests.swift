@@ -4,6 +4,17 @@ import Testing
 
 @Suite("Retries with backoff, on a clock the test controls")
 struct RetryPolicyTests {
+    /// A Space whose queue is full on every join.
+    private func queueAlwaysFull() -> (FakeTransport, GradioClient, GradioConnection) {
+        let transport = FakeTransport(join: .json(503, #"{"detail":"Queue is full! Please try again."}"#), data: .json(500, ""))
+        let connection = GradioConnection(
+            root: "https://space.example",
+            config: GradioConfig(version: "4.44.1", protocolName: "sse_v3", apiPrefix: "", dependencies: []),
+            endpoint: GradioEndpoint(apiName: "chat", fnIndex: 0, triggerID: nil)
+        )
+        return (transport, GradioClient(root: "https://space.example", transport: transport), connection)
+    }
+
     @Test("delays double from the base, capped, with jitter in the upper half")
     func delays() {
         let policy = RetryPolicy(maxRetries: 10, baseDelay: 2, maxDelay: 30)
@@ -17,13 +28,7 @@ struct RetryPolicyTests {
     @Test("a full queue is retried after each backoff, then reported")
     func queueFullRetriesThenFails() async throws {
         let clock = ImmediateClock()
-        let transport = FakeTransport(join: .json(503, #"{"detail":"Queue is full! Please try again."}"#), data: .json(500, ""))
-        let client = GradioClient(root: "https://space.example", transport: transport)
-        let connection = GradioConnection(
-            root: "https://space.example",
-            config: GradioConfig(version: "4.44.1", protocolName: "sse_v3", apiPrefix: "", dependencies: []),
-            endpoint: GradioEndpoint(apiName: "chat", fnIndex: 0, triggerID: nil)
-        )
+        let (transport, client, connection) = queueAlwaysFull()
         var announced: [Double] = []
         await #expect(throws: GradioError.self) {
             try await client.submit(connection, data: [], sessionHash: "s", retry: RetryPolicy(maxRetries: 3, clock: clock)) { event, _ in
@@ -43,13 +48,7 @@ struct RetryPolicyTests {
 
     @Test("cancelling during a wait ends the retries as cancelled")
     func cancelDuringWait() async throws {
-        let transport = FakeTransport(join: .json(503, #"{"detail":"Queue is full! Please try again."}"#), data: .json(500, ""))
-        let client = GradioClient(root: "https://space.example", transport: transport)
-        let connection = GradioConnection(
-            root: "https://space.example",
-            config: GradioConfig(version: "4.44.1", protocolName: "sse_v3", apiPrefix: "", dependencies: []),
-            endpoint: GradioEndpoint(apiName: "chat", fnIndex: 0, triggerID: nil)
-        )
+        let (transport, client, connection) = queueAlwaysFull()
         let task = Task {
             try await client.submit(connection, data: [], sessionHash: "s", retry: RetryPolicy(maxRetries: 5, baseDelay: 600)) { _, _ in }
         }
