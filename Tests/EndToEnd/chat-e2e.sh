@@ -73,7 +73,10 @@ perms=$(stat -c %a "$journal" 2>/dev/null); [ "$perms" = 600 ] && pass "session 
 
 keys "TRIGGER_MARKDOWN" Enter
 check "markdown reply: code block text exact" '^    return x \* 2  # 二倍$'
-check "markdown reply: heading with CJK" '^# Quick sort 快速排序$'
+check "markdown reply: heading rendered without #" '^Quick sort 快速排序$'
+check "markdown reply: bold and inline code without markers" '^Here is bold and inline code:$'
+check "markdown reply: bullets rendered" '^• item two$'
+pane | grep -qE '\*\*|```|^# ' && fail "markdown markers left on screen" || pass "no **, fence or # heading markup on screen"
 check "injection shown visibly, not executed" 'Sneaky:␛\]0;pwned␇ clear:␛\[2J copy:␛\]52;c;cHduZWQ=␇ done\.'
 pane | grep -q 'first run line 你好' && pass "screen was not cleared by the reply" || fail "screen was cleared"
 title_after=$($T display -t qc -p '#{pane_title}')
