@@ -16,18 +16,116 @@ struct MarkdownRenderer: Sendable {
     /// Longer lines are shown as typed (rendering them on every frame would cost too much).
     static let maxLine = 8192
 
-    var fence: Fence?
-    var width = 80
-
-    /// Renders a completed line: the screen lines it becomes (none for a hidden fence).
-    mutating func commit(_ line: String) -> [[StyledRun]] {
-        render(line, live: false)
+    /// An open table: its rows stay in the live region until it ends (or grows too tall).
+    struct Table: Sendable {
+        var source: [String]
+        var aligns: [TableLayout.Align]
+        var rows: [[[StyledRun]]]
+        /// Set once the table was too tall to hold: widths frozen, rows committed one by one.
+        var frozen: TableLayout?
     }
 
-    /// Renders the unfinished last line as it would look if it ended here.
-    func live(_ line: String) -> [StyledRun] {
-        var copy = self
-        return copy.render(line, live: true).first ?? []
+    /// Table rows held in the live region before the widths are frozen.
+    static let maxHeldRows = 15
+
+    var fence: Fence?
+    /// A line with a `|` that may be a table header (decided by the next line).
+    var candidate: String?
+    var table: Table?
+    var width = 80
+
+    /// Renders a completed line: the screen lines it becomes (none for a hidden fence, or while
+    /// a table is held).
+    mutating func commit(_ line: String) -> [[StyledRun]] {
+        if fence == nil {
+            if var t = table {
+                if Self.isTableRow(line) {
+                    t.source.append(line)
+                    let cells = TableLayout.cells(line).map { InlineMarkdown.render($0[...]) }
+                    t.rows.append(cells)
+                    if let layout = t.frozen {
+                        table = t
+                        return layout.row(cells)
+                    }
+                    if t.rows.count > Self.maxHeldRows {
+                        let layout = TableLayout(aligns: t.aligns, rows: t.rows, width: width)
+                        t.frozen = layout
+                        table = t
+                        return Self.box(t, layout: layout, closed: false)
+                    }
+                    table = t
+                    return []
+                }
+                table = nil
+                return flushTable(t) + commit(line)
+            }
+            if let header = candidate {
+                candidate = nil
+                let hcells = TableLayout.cells(header)
+                if let aligns = TableLayout.delimiter(line), aligns.count == hcells.count {
+                    table = Table(source: [header, line], aligns: aligns,
+                                  rows: [hcells.map { InlineMarkdown.render($0[...], base: .bold) }])
+                    return []
+                }
+                return render(header, live: false) + commit(line)
+            }
+            if Self.isTableRow(line) && line.utf8.count <= Self.maxLine && Self.openingFence(line[...]) == nil {
+                candidate = line
+                return []
+            }
+        }
+        return render(line, live: false)
+    }
+
+    /// What is still held at the end of the reply (an open table or a header candidate).
+    mutating func flush() -> [[StyledRun]] {
+        if let t = table { table = nil; return flushTable(t) }
+        if let c = candidate { candidate = nil; return render(c, live: false) }
+        return []
+    }
+
+    /// The live region: held lines (raw, pipes dimmed) and the unfinished last line, rendered
+    /// as it would look if it ended here.
+    func live(_ line: String) -> [[StyledRun]] {
+        var held: [String] = []
+        if let t = table, t.frozen == nil { held = t.source }
+        if let c = candidate { held.append(c) }
+        var out = held.map(Self.rawRow)
+        if (table != nil || candidate != nil) && Self.isTableRow(line) {
+            out.append(Self.rawRow(line))
+        } else if table == nil && candidate == nil {
+            var copy = self
+            out.append(copy.render(line, live: true).first ?? [])
+        } else {
+            out.append([StyledRun(line)])
+        }
+        return out
+    }
+
+    private func flushTable(_ t: Table) -> [[StyledRun]] {
+        if let layout = t.frozen { return [layout.bottom()] }
+        return Self.box(t, layout: TableLayout(aligns: t.aligns, rows: t.rows, width: width), closed: true)
+    }
+
+    private static func box(_ t: Table, layout: TableLayout, closed: Bool) -> [[StyledRun]] {
+        var out = [layout.top()]
+        for (i, row) in t.rows.enumerated() {
+            out += layout.row(row)
+            if i == 0 { out.append(layout.separator()) }
+        }
+        if closed { out.append(layout.bottom()) }
+        return out
+    }
+
+    static func isTableRow(_ line: String) -> Bool {
+        line.contains("|") && line.contains(where: { $0 != " " && $0 != "|" })
+    }
+
+    /// A held table row as typed, with its pipes dimmed.
+    static func rawRow(_ line: String) -> [StyledRun] {
+        var out: [StyledRun] = []
+        for c in line { out.add(String(c), c == "|" ? "2" : nil) }
+        return out
     }
 
     /// Code blocks of `text` (fences removed), in order: for `/copy code`.

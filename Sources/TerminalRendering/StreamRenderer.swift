@@ -188,7 +188,7 @@ public struct StreamRenderer: Sendable {
         let w = max(1, width)
         guard w != options.width else { return }
         if regionHasContent && options.terminalReflowsOnResize {
-            regionRow = Self.endPos(of: onScreenText(), cols: w).row
+            regionRow = Self.lastRow(of: onScreenText(), cols: w)
         }
         options.width = w
         // Re-measure the live line at the new width.
@@ -264,7 +264,11 @@ public struct StreamRenderer: Sendable {
             if statusShown != nil { rewind(&out) }
             if options.markdown && liveText.utf8.count <= MarkdownRenderer.maxLine {
                 markdown.width = options.width
-                let want = markdown.live(liveText)
+                var want: [StyledRun] = []
+                for (i, line) in markdown.live(liveText).enumerated() {
+                    if i > 0 { want.append(StyledRun("\r\n")) }
+                    for r in line { want.add(r.text, r.sgr) }
+                }
                 if let shown = liveShown, let ext = want.extensionBytes(of: shown, color: options.color) {
                     out.append(contentsOf: ext)
                 } else {
@@ -276,7 +280,7 @@ public struct StreamRenderer: Sendable {
                 liveTail = ""
                 liveOnScreen = true
                 regionHasContent = !plain.isEmpty
-                regionRow = Self.endPos(of: plain, cols: options.width).row
+                regionRow = Self.lastRow(of: plain, cols: options.width)
             } else if liveOnScreen && regionHasContent && liveShown == nil {
                 out.append(contentsOf: liveTail.utf8)
             } else {
@@ -301,6 +305,10 @@ public struct StreamRenderer: Sendable {
     public mutating func finish() -> [UInt8] {
         ingest(sanitizer.finish())
         if !liveText.isEmpty { commitLine() }
+        if options.markdown {
+            let held = markdown.flush()
+            if !held.isEmpty { pending.append(.rendered(held)); committedCount += 1 }
+        }
         status = nil
         hasText = true
         var out = frame()
@@ -345,6 +353,16 @@ public struct StreamRenderer: Sendable {
         if let shown = liveShown, regionHasContent { return shown.plain }
         if liveOnScreen { return String(liveText.unicodeScalars.dropLast(liveTail.unicodeScalars.count)) }
         return ""
+    }
+
+    /// Row of the end of `text` (lines separated by "\r\n") drawn from the start of a row.
+    static func lastRow(of text: String, cols: Int) -> Int {
+        var row = 0
+        var p = Pos()
+        for ch in text {
+            if ch == "\r\n" { row += p.row + 1; p = Pos() } else { p.advance(DisplayWidth.of(ch), cols: cols) }
+        }
+        return row + p.row
     }
 
     static func endPos(of text: String, cols: Int) -> Pos {
