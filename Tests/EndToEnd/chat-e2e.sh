@@ -83,6 +83,15 @@ title_after=$($T display -t qc -p '#{pane_title}')
 [ "$title_after" = "$title_before" ] && pass "pane title unchanged ($title_after)" || fail "pane title changed: '$title_before' -> '$title_after'"
 buffers=$($T list-buffers -F '#{buffer_name}:#{buffer_sample}' 2>/dev/null | grep -v '^p:' | grep -c . )
 [ "$buffers" = 0 ] && pass "nothing written to the clipboard" || fail "clipboard buffers: $($T list-buffers)"
+keys "/copy code" Enter
+check "/copy code reports the block" 'copied code block 1 of 1'
+got=$($T show-buffer 2>/dev/null)
+[ "$got" = $'def f(x):\n    return x * 2  # 二倍' ] && pass "/copy code put the raw code, without fences, on the clipboard" || fail "/copy code clipboard: '$got'"
+keys "/copy" Enter
+check "/copy reports the reply" 'copied the last reply'
+got=$($T show-buffer 2>/dev/null)
+want=$(printf '# Quick sort 快速排序\nHere is **bold** and `inline code`:\n```python\ndef f(x):\n    return x * 2  # 二倍\n```\n- item one\n- item two\nSneaky:\033]0;pwned\007 clear:\033[2J copy:\033]52;c;cHduZWQ=\007 done.')
+[ "$got" = "$want" ] && pass "/copy put the exact raw reply on the clipboard" || fail "/copy clipboard differs: $(printf %s "$got" | od -c | head -3)"
 
 keys C-d
 check "Ctrl-D exits with status 0" 'EXITED rc=0'
