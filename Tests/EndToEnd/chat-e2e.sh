@@ -93,6 +93,12 @@ got=$($T show-buffer 2>/dev/null)
 want=$(printf '# Quick sort 快速排序\nHere is **bold** and `inline code`:\n```python\ndef f(x):\n    return x * 2  # 二倍\n```\n- item one\n- item two\nSneaky:\033]0;pwned\007 clear:\033[2J copy:\033]52;c;cHduZWQ=\007 done.')
 [ "$got" = "$want" ] && pass "/copy put the exact raw reply on the clipboard" || fail "/copy clipboard differs: $(printf %s "$got" | od -c | head -3)"
 
+keys "TRIGGER_DOCUMENT" Enter
+check "document reply ends with rendered link" '^Done: italic, code, a link https://example\.com\.$' 10
+$T capture-pane -t qc -p -J -e > "$HOME_DIR/document.txt"
+while read -r line; do
+    case "$line" in "ok   - "*) pass "${line#ok   - }" ;; *) fail "${line#FAIL - }" ;; esac
+done < <(python3 "$(dirname "${BASH_SOURCE[0]}")/check-rendered.py" "$HOME_DIR/document.txt")
 keys C-d
 check "Ctrl-D exits with status 0" 'EXITED rc=0'
 check "terminal modes restored (isig icanon echo)" '^isig icanon echo $'
@@ -101,7 +107,7 @@ check "terminal modes restored (isig icanon echo)" '^isig icanon echo $'
 # --- run 2: history survives a restart -------------------------------------------------------
 start_chat
 keys Up
-check "Up recalls the previous run's last line" '^72B› TRIGGER_MARKDOWN$'
+check "Up recalls the previous run's last line" '^72B› TRIGGER_DOCUMENT$'
 keys C-u "/edit" Enter
 check "/edit sends what the editor wrote" 'you said «edited message 1»'
 keys "/edit" Enter
@@ -125,6 +131,15 @@ keys "/quit" Enter
 check "/quit exits with status 0" 'EXITED rc=0'
 hist_perms=$(stat -c %a "$HOME_DIR/state/qwen-chat/history" 2>/dev/null)
 [ "$hist_perms" = 600 ] && pass "history file is 0600" || fail "history file mode $hist_perms"
+
+# Piped output is the exact reply, whatever --markdown says: rendering is for terminals only.
+HARNESS="$(dirname "${BASH_SOURCE[0]}")/../../harness/scripted_model.py"
+python3 -c 'import ast,sys
+for n in ast.parse(open(sys.argv[1]).read()).body:
+    if isinstance(n, ast.Assign) and n.targets[0].id == "DOCUMENT_REPLY": sys.stdout.write(ast.literal_eval(n.value) + "\n")' "$HARNESS" > "$HOME_DIR/document.want"
+"$BIN" --url "$URL" --markdown always "TRIGGER_DOCUMENT piped" | cat > "$HOME_DIR/document.got"
+cmp -s "$HOME_DIR/document.want" "$HOME_DIR/document.got" && pass "piped output is byte-identical to the reply (--markdown always)" \
+    || fail "piped output differs: $(diff "$HOME_DIR/document.want" "$HOME_DIR/document.got" | head -5)"
 
 echo "chat-e2e: $PASSES passed, $FAILS failed"
 [ "$FAILS" -eq 0 ]
