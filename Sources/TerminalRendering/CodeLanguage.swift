@@ -24,7 +24,7 @@ struct CodeLanguage: Sendable {
         switch name.lowercased() {
         case "c", "h": return cLike(kw: cKeywords, types: cTypes)
         case "cpp", "c++", "cc", "cxx", "hpp", "hh":
-            return cLike(kw: cKeywords + "class namespace template typename public private protected virtual override new delete this throw try catch using operator friend constexpr nullptr true false auto noexcept explicit mutable", types: cTypes + " string vector map std", caps: true)
+            return cLike(kw: cKeywords + " class namespace template typename public private protected virtual override new delete this throw try catch using operator friend constexpr nullptr true false auto noexcept explicit mutable", types: cTypes + " string vector map std", caps: true)
         case "java": return cLike(kw: jvm + " extends implements package import instanceof synchronized throws transient native", types: "int long short byte char boolean float double void var String Object", caps: true, multilineQuotes: true)
         case "kotlin", "kt", "kts":
             return cLike(kw: jvm + " fun val var when object companion data sealed open internal is in out by init constructor typealias suspend lateinit override", types: "Int Long Short Byte Char Boolean Float Double Unit String Any", caps: true, multilineQuotes: true)
