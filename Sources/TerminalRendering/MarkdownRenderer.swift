@@ -91,7 +91,8 @@ struct MarkdownRenderer: Sendable {
         if let t = table, t.frozen == nil { held = t.source }
         if let c = candidate { held.append(c) }
         var out = held.map(Self.rawRow)
-        if (table != nil || candidate != nil) && Self.isTableRow(line) {
+        let startsRow = line.drop(while: { $0 == " " }).first == "|" && fence == nil
+        if (table != nil || candidate != nil || startsRow) && Self.isTableRow(line) {
             out.append(Self.rawRow(line))
         } else if table == nil && candidate == nil {
             var copy = self

@@ -40,7 +40,10 @@ struct TableScreenTests {
 
     @Test func openTableStaysRawInTheLiveRegion() throws {
         var s = Session(width: 60, color: true, markdown: true)
-        s.append(["| a | b |\n|---|---|\n| 1 | 2"])
+        s.append(["| a | **b**"])  // a header row is raw from its first character: no flash when held
+        #expect(try VTScreen.run(s.bytes, cols: 60).content == ["| a | **b**"])
+        s.renderer.revise("| a | b |\n|---|---|\n| 1 | 2")
+        s.frame()
         let mid = try VTScreen.run(s.bytes, cols: 60)
         #expect(mid.content == ["| a | b |", "|---|---|", "| 1 | 2"])
         s.append([" |\ntext\n"])
