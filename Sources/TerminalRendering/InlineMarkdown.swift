@@ -118,11 +118,15 @@ enum InlineMarkdown {
     /// CommonMark "process emphasis": match closers with the nearest compatible opener.
     private static func processEmphasis(_ nodes: inout [Node], _ styles: inout [TextStyle]) {
         var cur = 0
+        // CommonMark's openers_bottom: where a failed search for this kind of closer stopped,
+        // so a line of unmatched closers stays linear.
+        var bottom: [String: Int] = [:]
         while cur < nodes.count {
             guard case let .delim(c, cl, corig, cOpen, cClose) = nodes[cur], cClose, cl > 0 else { cur += 1; continue }
+            let key = "\(c)\(cOpen)\(corig % 3)"
             var found: Int?
             var j = cur - 1
-            while j >= 0 {
+            while j > (bottom[key] ?? -1) {
                 if case let .delim(oc, ol, oorig, oOpen, oClose) = nodes[j], oc == c, oOpen, ol > 0 {
                     let three = (oClose || cOpen) && (oorig + corig) % 3 == 0 && !(oorig % 3 == 0 && corig % 3 == 0)
                     let tildeOK = c != "~" || (ol == 2 && cl == 2)
@@ -131,6 +135,7 @@ enum InlineMarkdown {
                 j -= 1
             }
             guard let o = found, case let .delim(_, ol, oorig, oOpen, oClose) = nodes[o] else {
+                bottom[key] = cur - 1
                 if !cOpen { nodes[cur] = .delim(c, left: cl, orig: corig, canOpen: false, canClose: false) }
                 cur += 1
                 continue
@@ -165,7 +170,8 @@ enum InlineMarkdown {
     private static func link(_ cs: [Character], at i: Int) -> (Int, String, String)? {
         var depth = 0, j = i
         var close: Int?
-        while j < cs.count {
+        let limit = min(cs.count, i + 1000)  // link texts are short; keeps a line of `[` linear
+        while j < limit {
             if cs[j] == "\\" { j += 2; continue }
             if cs[j] == "`" { break }
             if cs[j] == "[" { depth += 1 }
@@ -175,11 +181,12 @@ enum InlineMarkdown {
         guard let close, close + 1 < cs.count, cs[close + 1] == "(" else { return nil }
         var k = close + 2
         var url = ""
-        while k < cs.count, cs[k] != ")", cs[k] != " " { url.append(cs[k]); k += 1 }
-        if k < cs.count, cs[k] == " " {  // optional title
-            while k < cs.count, cs[k] != ")" { k += 1 }
+        let end = min(cs.count, k + 2000)
+        while k < end, cs[k] != ")", cs[k] != " " { url.append(cs[k]); k += 1 }
+        if k < end, cs[k] == " " {  // optional title
+            while k < end, cs[k] != ")" { k += 1 }
         }
-        guard k < cs.count, cs[k] == ")", !url.isEmpty else { return nil }
+        guard k < end, cs[k] == ")", !url.isEmpty else { return nil }
         let label = String(cs[(i + 1)..<close])
         return (k + 1, label.isEmpty ? url : label, url)
     }

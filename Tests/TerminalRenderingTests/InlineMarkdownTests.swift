@@ -44,6 +44,15 @@ import Testing
         #expect(r("[**bold** link](u)").plain == "bold link u")
     }
 
+    @Test func pathologicalLinesStayLiteral() {
+        // Unmatched closers, brackets and link openers: linear work (openers_bottom, bounded
+        // link scans) and the text as typed.
+        for s in [String(repeating: "a* ", count: 3000), String(repeating: "[", count: 8000),
+                  String(repeating: "[a](", count: 2000), String(repeating: "_a ", count: 3000)] {
+            #expect(r(s).plain == s)
+        }
+    }
+
     @Test func liveUnclosedOpenersAreDim() {
         let runs = r("so **bold and `code", live: true)
         #expect(runs.plain == "so **bold and `code")
