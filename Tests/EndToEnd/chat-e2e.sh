@@ -99,6 +99,16 @@ $T capture-pane -t qc -p -J -e > "$HOME_DIR/document.txt"
 while read -r line; do
     case "$line" in "ok   - "*) pass "${line#ok   - }" ;; *) fail "${line#FAIL - }" ;; esac
 done < <(python3 "$(dirname "${BASH_SOURCE[0]}")/check-rendered.py" "$HOME_DIR/document.txt")
+# Resizing while a long live line streams: the reply is still drawn once.
+keys "TRIGGER_SLOW **resize** me" Enter
+check "slow reply streams before the resize" 'slow12 ' 15
+$T resize-window -t qc -x 61 2>/dev/null; sleep 0.6
+$T resize-window -t qc -x 100 2>/dev/null
+check "slow reply streams after the resize" 'slow30 ' 15
+keys C-c
+check "prompt is back after the resized reply" '^72B› $'
+n=$(pane | grep -oE 'slow(10|25) ' | sort | uniq -c | awk '{print $1}' | tr '\n' ' ')
+[ "$n" = "1 1 " ] && pass "the resized live reply is drawn once (slow10 and slow25 once each)" || fail "slow10/slow25 counts after resize: '$n'"
 keys C-d
 check "Ctrl-D exits with status 0" 'EXITED rc=0'
 check "terminal modes restored (isig icanon echo)" '^isig icanon echo $'
@@ -107,7 +117,7 @@ check "terminal modes restored (isig icanon echo)" '^isig icanon echo $'
 # --- run 2: history survives a restart -------------------------------------------------------
 start_chat
 keys Up
-check "Up recalls the previous run's last line" '^72B› TRIGGER_DOCUMENT$'
+check "Up recalls the previous run's last line" '^72B› TRIGGER_SLOW \*\*resize\*\* me$'
 keys C-u "/edit" Enter
 check "/edit sends what the editor wrote" 'you said «edited message 1»'
 keys "/edit" Enter
