@@ -54,6 +54,26 @@ MARKDOWN_REPLY = (
     "- item two\n"
     "Sneaky:\x1b]0;pwned\x07 clear:\x1b[2J copy:\x1b]52;c;cHduZWQ=\x07 done."
 )
+DOCUMENT_REPLY = (
+    "## Fruit table 水果\n"
+    "| Fruit | 名前 | Price |\n"
+    "|:------|:----:|------:|\n"
+    "| **Apple** | 苹果 | 1.20 |\n"
+    "| Kiwi 🥝 | キウイ | 10 |\n"
+    "\n"
+    "```python\n"
+    "def greet(name):\n"
+    "    \"\"\"Say hello.\n"
+    "    Spans lines.\"\"\"\n"
+    "    return \"hi \" + name  # comment\n"
+    "```\n"
+    "```c\n"
+    "/* block\n"
+    "   comment */\n"
+    "int main(void) { return 0; }\n"
+    "```\n"
+    "Done: *italic*, `code`, a [link](https://example.com)."
+)
 LONG_FILLER = "The quick brown fox jumps over the lazy dog. "
 
 
@@ -105,6 +125,8 @@ def stream(query, system, radio):
         text = INDENT_REPLY
     elif "TRIGGER_LEADING_BLANK" in query:
         text = LEADING_BLANK_REPLY
+    elif "TRIGGER_DOCUMENT" in query:
+        text = DOCUMENT_REPLY
     elif "TRIGGER_MARKDOWN" in query:
         text = MARKDOWN_REPLY
     elif "TRIGGER_INJECT" in query:

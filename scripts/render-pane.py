@@ -27,7 +27,7 @@ cell_w, cell_h = 9, 19
 palette = {
     "default": (220, 220, 220), "black": (40, 40, 40), "red": (230, 90, 90), "green": (120, 200, 120),
     "brown": (220, 180, 90), "yellow": (230, 210, 100), "blue": (110, 150, 230), "magenta": (200, 120, 210),
-    "cyan": (100, 200, 210), "white": (235, 235, 235),
+    "cyan": (100, 200, 210), "white": (235, 235, 235), "brightblack": (130, 134, 142),
 }
 background = (24, 26, 30)
 image = Image.new("RGB", (cols * cell_w + 20, rows * cell_h + 20), background)

@@ -177,6 +177,9 @@ class GraphemeScreen(pyte.Screen):
                     cursor = (len(new_rows) - 1, len(row))
                     if len(row) > cols:
                         cursor = (len(new_rows) - 1, cols)
+        # blank rows below the cursor are not content: they must not push content off the top
+        while len(new_rows) > cursor[0] + 1 and not new_rows[-1]:
+            new_rows.pop()
         # keep the bottom of the content on screen
         drop = max(0, max(len(new_rows), cursor[0] + 1) - self.lines)
         new_rows = new_rows[drop:]
@@ -218,7 +221,33 @@ def main():
     stream.feed(data[pos:])
     lines = [screen.row_text(y).rstrip() for y in range(screen.lines)]
     print(json.dumps({"lines": lines, "cursor": [screen.cursor.x, screen.cursor.y],
-                      "title": screen.title, "cleared": screen.cleared}, ensure_ascii=False))
+                      "title": screen.title, "cleared": screen.cleared,
+                      "runs": [style_runs(screen, y, len(lines[y])) for y in range(screen.lines)]},
+                     ensure_ascii=False))
+
+
+def style_runs(screen, y, width):
+    """Row y as [text, attributes] runs (attributes: fg/bg/bold italic underline strike)."""
+    runs = []
+    row = screen.buffer[y]
+    for x in range(screen.columns):
+        if len("".join(r[0] for r in runs)) >= width and x >= width:
+            break
+        cell = row[x]
+        if cell.data == "":
+            continue
+        key = "%s/%s/%d%d%d%d" % (cell.fg, cell.bg, cell.bold, cell.italics, cell.underscore, cell.strikethrough)
+        if runs and runs[-1][1] == key:
+            runs[-1][0] += cell.data
+        else:
+            runs.append([cell.data, key])
+    text = "".join(r[0] for r in runs)
+    while runs and text != text.rstrip() and runs[-1][0].strip() == "":
+        runs.pop()
+        text = "".join(r[0] for r in runs)
+    if runs:
+        runs[-1][0] = runs[-1][0].rstrip()
+    return runs
 
 
 if __name__ == "__main__":

@@ -58,6 +58,8 @@ public struct ChatController: Sendable {
         case load(path: String)
         case listSessions
         case copyToClipboard(String)
+        /// `/copy code [K]`: the shell finds the code block in the reply.
+        case copyCode(reply: String, index: Int?)
         case openEditor
         case inputHistory(SlashCommand.HistoryAction)
         case showInfo(ChatSettings, turns: Int, characters: Int)
@@ -216,6 +218,11 @@ public struct ChatController: Sendable {
                 return [.showError("no reply to copy yet")]
             }
             return [.copyToClipboard(reply)]
+        case .copyCode(let index):
+            guard let reply = transcript.turns.last(where: { !$0.reply.isEmpty })?.reply else {
+                return [.showError("no reply to copy yet")]
+            }
+            return [.copyCode(reply: reply, index: index)]
         case .edit:
             return [.openEditor]
         case .info:

@@ -13,6 +13,8 @@ public enum SlashCommand: Sendable, Equatable {
     case load(path: String)
     case sessions
     case copy
+    /// `/copy code [K]`: the K-th code block of the last reply (1-based; nil: the last one).
+    case copyCode(Int?)
     case edit
     case info
     case set(Setting, Bool?)
@@ -49,8 +51,8 @@ public enum SlashCommand: Sendable, Equatable {
              details: "Replaces the transcript and the system prompt and model size with the loaded ones, and prints it.", completions: []),
         Help(name: "sessions", usage: "/sessions", summary: "list saved sessions",
              details: "Sessions are kept in $XDG_DATA_HOME/qwen-chat/sessions (default ~/.local/share/qwen-chat/sessions).", completions: []),
-        Help(name: "copy", usage: "/copy", summary: "copy the last reply to the clipboard (OSC 52)",
-             details: "Asks the terminal to set the clipboard; only ever done when you type /copy. Some terminals need OSC 52 enabled.", completions: []),
+        Help(name: "copy", usage: "/copy [code [K]]", summary: "copy the last reply (or one of its code blocks) to the clipboard (OSC 52)",
+             details: "Asks the terminal to set the clipboard; only ever done when you type /copy. /copy copies the exact raw reply; /copy code copies its last code block, /copy code K the K-th, without the fences. Some terminals need OSC 52 enabled.", completions: ["code"]),
         Help(name: "edit", usage: "/edit", summary: "write the next message in $EDITOR",
              details: "Opens $VISUAL or $EDITOR (default vi); the saved text is sent when the editor exits. An empty file sends nothing.", completions: []),
         Help(name: "info", usage: "/info", summary: "show endpoint, Gradio version, model, system prompt and transcript size",
@@ -110,7 +112,12 @@ public enum SlashCommand: Sendable, Equatable {
             guard !argument.isEmpty else { return .failure(ParseError("/load needs a file name")) }
             return .success(.load(path: argument))
         case "sessions": return noArguments(.sessions)
-        case "copy": return noArguments(.copy)
+        case "copy":
+            if words.isEmpty { return .success(.copy) }
+            guard words[0].lowercased() == "code", words.count <= 2 else { return .failure(ParseError("/copy takes nothing, or code and a block number")) }
+            guard words.count == 2 else { return .success(.copyCode(nil)) }
+            guard let k = Int(words[1]), k >= 1 else { return .failure(ParseError("/copy code takes a block number from 1")) }
+            return .success(.copyCode(k))
         case "edit": return noArguments(.edit)
         case "info": return noArguments(.info)
         case "set":

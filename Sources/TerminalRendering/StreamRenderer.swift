@@ -35,6 +35,8 @@ public struct StreamRenderer: Sendable {
         case marker
         /// `onScreen`: its prefix is already drawn as the live region; `tail` is the rest.
         case line(plain: String, styled: [UInt8]?, tail: String, onScreen: Bool)
+        /// The screen lines one committed source line became (Markdown rendering; may be none).
+        case rendered([[StyledRun]])
     }
 
     struct Pos: Sendable {
@@ -56,7 +58,9 @@ public struct StreamRenderer: Sendable {
     /// UTF-8 offset in `reply` just after the last `\n` (start of the live line).
     var liveRawStart = 0
     var sanitizer = ControlSanitizer()
-    var styler = MarkdownStyler()
+    var markdown = MarkdownRenderer()
+    /// The rendered live line as drawn in the live region; nil when it shows raw text.
+    var liveShown: [StyledRun]? = []
     var hasText = false
 
     // Live line: sanitized, tabs expanded.
@@ -132,18 +136,19 @@ public struct StreamRenderer: Sendable {
         reply = fullText
         // Fence state at line k: replay lines 0..<k of the new text (revisions are rare).
         var s = ControlSanitizer()
-        var st = MarkdownStyler()
+        var st = MarkdownRenderer()
+        st.width = options.width
         let head = s.sanitize(String(fullText.unicodeScalars[..<scalarIndex(fullText, utf8Offset: lineStart)]))
         if options.markdown {
             var cols = 0
             var line = ""
             for ch in head {
-                if ch == "\n" { _ = st.segments(line); line = ""; cols = 0 }
+                if ch == "\n" { _ = st.commit(line); line = ""; cols = 0 }
                 else if ch == "\t" { let n = 8 - cols % 8; line += String(repeating: " ", count: n); cols += n }
                 else { line.append(ch); cols += DisplayWidth.of(ch) }
             }
         }
-        styler = st
+        markdown = st
         if k >= printedCount {
             // The changed lines were never printed: drop them silently.
             pending.removeLast(min(pending.count, committedCount - k))
@@ -183,7 +188,7 @@ public struct StreamRenderer: Sendable {
         let w = max(1, width)
         guard w != options.width else { return }
         if regionHasContent && options.terminalReflowsOnResize {
-            regionRow = Self.endPos(of: onScreenText(), cols: w).row
+            regionRow = Self.lastRow(of: onScreenText(), cols: w)
         }
         options.width = w
         // Re-measure the live line at the new width.
@@ -222,10 +227,25 @@ public struct StreamRenderer: Sendable {
                     out.append(contentsOf: styled ?? Array(plain.utf8))
                 }
                 printedCount += 1
+            case let .rendered(lines):
+                printedCount += 1
+                if lines.isEmpty { rewind(&out); continue }
+                for runs in lines {
+                    if !(regionHasContent && statusShown == nil && liveShown == runs) {
+                        rewind(&out)
+                        out.append(contentsOf: runs.bytes(color: options.color))
+                    }
+                    out.append(contentsOf: "\r\n".utf8)
+                    regionHasContent = false
+                    regionRow = 0
+                    liveShown = []
+                }
+                continue
             }
             out.append(contentsOf: "\r\n".utf8)
             regionHasContent = false
             regionRow = 0
+            liveShown = []
         }
         pending.removeAll()
         if let wantStatus {
@@ -242,16 +262,38 @@ public struct StreamRenderer: Sendable {
             }
         } else {
             if statusShown != nil { rewind(&out) }
-            if liveOnScreen && regionHasContent {
+            if options.markdown && liveText.utf8.count <= MarkdownRenderer.maxLine {
+                markdown.width = options.width
+                var want: [StyledRun] = []
+                for (i, line) in markdown.live(liveText).enumerated() {
+                    if i > 0 { want.append(StyledRun("\r\n")) }
+                    for r in line { want.add(r.text, r.sgr) }
+                }
+                if let shown = liveShown, let ext = want.extensionBytes(of: shown, color: options.color) {
+                    out.append(contentsOf: ext)
+                } else {
+                    rewind(&out)
+                    out.append(contentsOf: want.bytes(color: options.color))
+                }
+                let plain = want.plain
+                liveShown = want
+                liveTail = ""
+                liveOnScreen = true
+                regionHasContent = !plain.isEmpty
+                regionRow = Self.lastRow(of: plain, cols: options.width)
+            } else if liveOnScreen && regionHasContent && liveShown == nil {
                 out.append(contentsOf: liveTail.utf8)
             } else {
                 rewind(&out)
                 out.append(contentsOf: liveText.utf8)
             }
-            liveTail = ""
-            liveOnScreen = true
-            regionHasContent = !liveText.isEmpty
-            regionRow = pos.row
+            if !(options.markdown && liveText.utf8.count <= MarkdownRenderer.maxLine) {
+                liveShown = nil
+                liveTail = ""
+                liveOnScreen = true
+                regionHasContent = !liveText.isEmpty
+                regionRow = pos.row
+            }
         }
         out.append(contentsOf: "\u{1B}[?25h\u{1B}[?2026l".utf8)
         everEmitted = true
@@ -263,6 +305,10 @@ public struct StreamRenderer: Sendable {
     public mutating func finish() -> [UInt8] {
         ingest(sanitizer.finish())
         if !liveText.isEmpty { commitLine() }
+        if options.markdown {
+            let held = markdown.flush()
+            if !held.isEmpty { pending.append(.rendered(held)); committedCount += 1 }
+        }
         status = nil
         hasText = true
         var out = frame()
@@ -276,6 +322,7 @@ public struct StreamRenderer: Sendable {
 
     /// Erases the live region: back to its first row, clear to the end of the screen.
     mutating func rewind(_ out: inout [UInt8]) {
+        defer { liveShown = [] }
         guard regionHasContent || statusShown != nil || liveOnScreen else { return }
         if regionHasContent {
             out.append(0x0D)
@@ -303,8 +350,19 @@ public struct StreamRenderer: Sendable {
                 return String(plain.unicodeScalars.dropLast(tail.unicodeScalars.count))
             }
         }
+        if let shown = liveShown, regionHasContent { return shown.plain }
         if liveOnScreen { return String(liveText.unicodeScalars.dropLast(liveTail.unicodeScalars.count)) }
         return ""
+    }
+
+    /// Row of the end of `text` (lines separated by "\r\n") drawn from the start of a row.
+    static func lastRow(of text: String, cols: Int) -> Int {
+        var row = 0
+        var p = Pos()
+        for ch in text {
+            if ch == "\r\n" { row += p.row + 1; p = Pos() } else { p.advance(DisplayWidth.of(ch), cols: cols) }
+        }
+        return row + p.row
     }
 
     static func endPos(of text: String, cols: Int) -> Pos {
@@ -394,24 +452,13 @@ public struct StreamRenderer: Sendable {
     }
 
     mutating func commitLine() {
-        var styled: [UInt8]? = nil
-        if options.markdown {
-            let segs = styler.segments(liveText)
-            if options.color && segs.contains(where: { $0.sgr != nil }) {
-                var b: [UInt8] = []
-                for s in segs {
-                    if let sgr = s.sgr {
-                        b.append(contentsOf: "\u{1B}[\(sgr)m".utf8)
-                        b.append(contentsOf: s.text.utf8)
-                        b.append(contentsOf: "\u{1B}[0m".utf8)
-                    } else {
-                        b.append(contentsOf: s.text.utf8)
-                    }
-                }
-                styled = b
-            }
+        if options.markdown && liveText.utf8.count <= MarkdownRenderer.maxLine {
+            markdown.width = options.width
+            pending.append(.rendered(markdown.commit(liveText)))
+        } else {
+            if options.markdown { _ = markdown.commit(liveText) }
+            pending.append(.line(plain: liveText, styled: nil, tail: liveTail, onScreen: liveOnScreen && liveShown == nil))
         }
-        pending.append(.line(plain: liveText, styled: styled, tail: liveTail, onScreen: liveOnScreen))
         committedCount += 1
         liveText = ""
         liveTail = ""

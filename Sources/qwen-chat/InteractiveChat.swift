@@ -159,6 +159,14 @@ final class InteractiveChat {
             guard out.isTerminal else { return showError("/copy needs a terminal on standard output") }
             out.write(TerminalControl.copyToClipboard(text))
             show("copied the last reply (\(text.count) characters) to the clipboard via the terminal (OSC 52)")
+        case .copyCode(let reply, let index):
+            guard out.isTerminal else { return showError("/copy needs a terminal on standard output") }
+            let blocks = CodeBlocks.of(reply)
+            guard !blocks.isEmpty else { return showError("the last reply has no code block") }
+            let k = index ?? blocks.count
+            guard k <= blocks.count else { return showError("the last reply has \(blocks.count) code block\(blocks.count == 1 ? "" : "s")") }
+            out.write(TerminalControl.copyToClipboard(blocks[k - 1]))
+            show("copied code block \(k) of \(blocks.count) (\(blocks[k - 1].count) characters) to the clipboard via the terminal (OSC 52)")
         case .openEditor:
             let text = TerminalControl.editMessage(environment: environment)
             perform(controller.handle(.editorText(text), now: Self.now()))

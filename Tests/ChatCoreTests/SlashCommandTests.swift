@@ -23,6 +23,8 @@ struct SlashCommandTests {
         ("/load ~/x.jsonl", .load(path: "~/x.jsonl")),
         ("/sessions", .sessions),
         ("/copy", .copy),
+        ("/copy code", .copyCode(nil)),
+        ("/copy code 2", .copyCode(2)),
         ("/edit", .edit),
         ("/info", .info),
         ("/set stats on", .set(.stats, true)),
@@ -44,6 +46,8 @@ struct SlashCommandTests {
         ("/clear now", "/clear takes no arguments"),
         ("/set colour on", "/set takes stats or markdown"),
         ("/set stats maybe", "/set stats takes on or off"),
+        ("/copy all", "/copy takes nothing, or code and a block number"),
+        ("/copy code 0", "/copy code takes a block number from 1"),
     ])
     func rejects(_ line: String, _ reason: String) {
         guard case .failure(let error) = SlashCommand.parse(line) else {

@@ -73,14 +73,42 @@ perms=$(stat -c %a "$journal" 2>/dev/null); [ "$perms" = 600 ] && pass "session 
 
 keys "TRIGGER_MARKDOWN" Enter
 check "markdown reply: code block text exact" '^    return x \* 2  # 二倍$'
-check "markdown reply: heading with CJK" '^# Quick sort 快速排序$'
+check "markdown reply: heading rendered without #" '^Quick sort 快速排序$'
+check "markdown reply: bold and inline code without markers" '^Here is bold and inline code:$'
+check "markdown reply: bullets rendered" '^• item two$'
+pane | grep -qE '\*\*|```|^# ' && fail "markdown markers left on screen" || pass "no **, fence or # heading markup on screen"
 check "injection shown visibly, not executed" 'Sneaky:␛\]0;pwned␇ clear:␛\[2J copy:␛\]52;c;cHduZWQ=␇ done\.'
 pane | grep -q 'first run line 你好' && pass "screen was not cleared by the reply" || fail "screen was cleared"
 title_after=$($T display -t qc -p '#{pane_title}')
 [ "$title_after" = "$title_before" ] && pass "pane title unchanged ($title_after)" || fail "pane title changed: '$title_before' -> '$title_after'"
 buffers=$($T list-buffers -F '#{buffer_name}:#{buffer_sample}' 2>/dev/null | grep -v '^p:' | grep -c . )
 [ "$buffers" = 0 ] && pass "nothing written to the clipboard" || fail "clipboard buffers: $($T list-buffers)"
+keys "/copy code" Enter
+check "/copy code reports the block" 'copied code block 1 of 1'
+got=$($T show-buffer 2>/dev/null)
+[ "$got" = $'def f(x):\n    return x * 2  # 二倍' ] && pass "/copy code put the raw code, without fences, on the clipboard" || fail "/copy code clipboard: '$got'"
+keys "/copy" Enter
+check "/copy reports the reply" 'copied the last reply'
+got=$($T show-buffer 2>/dev/null)
+want=$(printf '# Quick sort 快速排序\nHere is **bold** and `inline code`:\n```python\ndef f(x):\n    return x * 2  # 二倍\n```\n- item one\n- item two\nSneaky:\033]0;pwned\007 clear:\033[2J copy:\033]52;c;cHduZWQ=\007 done.')
+[ "$got" = "$want" ] && pass "/copy put the exact raw reply on the clipboard" || fail "/copy clipboard differs: $(printf %s "$got" | od -c | head -3)"
 
+keys "TRIGGER_DOCUMENT" Enter
+check "document reply ends with rendered link" '^Done: italic, code, a link https://example\.com\.$' 10
+$T capture-pane -t qc -p -J -e > "$HOME_DIR/document.txt"
+while read -r line; do
+    case "$line" in "ok   - "*) pass "${line#ok   - }" ;; *) fail "${line#FAIL - }" ;; esac
+done < <(python3 "$(dirname "${BASH_SOURCE[0]}")/check-rendered.py" "$HOME_DIR/document.txt")
+# Resizing while a long live line streams: the reply is still drawn once.
+keys "TRIGGER_SLOW **resize** me" Enter
+check "slow reply streams before the resize" 'slow12 ' 15
+$T resize-window -t qc -x 61 2>/dev/null; sleep 0.6
+$T resize-window -t qc -x 100 2>/dev/null
+check "slow reply streams after the resize" 'slow30 ' 15
+keys C-c
+check "prompt is back after the resized reply" '^72B› $'
+n=$(pane | grep -oE 'slow(10|25) ' | sort | uniq -c | awk '{print $1}' | tr '\n' ' ')
+[ "$n" = "1 1 " ] && pass "the resized live reply is drawn once (slow10 and slow25 once each)" || fail "slow10/slow25 counts after resize: '$n'"
 keys C-d
 check "Ctrl-D exits with status 0" 'EXITED rc=0'
 check "terminal modes restored (isig icanon echo)" '^isig icanon echo $'
@@ -89,7 +117,7 @@ check "terminal modes restored (isig icanon echo)" '^isig icanon echo $'
 # --- run 2: history survives a restart -------------------------------------------------------
 start_chat
 keys Up
-check "Up recalls the previous run's last line" '^72B› TRIGGER_MARKDOWN$'
+check "Up recalls the previous run's last line" '^72B› TRIGGER_SLOW \*\*resize\*\* me$'
 keys C-u "/edit" Enter
 check "/edit sends what the editor wrote" 'you said «edited message 1»'
 keys "/edit" Enter
@@ -113,6 +141,15 @@ keys "/quit" Enter
 check "/quit exits with status 0" 'EXITED rc=0'
 hist_perms=$(stat -c %a "$HOME_DIR/state/qwen-chat/history" 2>/dev/null)
 [ "$hist_perms" = 600 ] && pass "history file is 0600" || fail "history file mode $hist_perms"
+
+# Piped output is the exact reply, whatever --markdown says: rendering is for terminals only.
+HARNESS="$(dirname "${BASH_SOURCE[0]}")/../../harness/scripted_model.py"
+python3 -c 'import ast,sys
+for n in ast.parse(open(sys.argv[1]).read()).body:
+    if isinstance(n, ast.Assign) and n.targets[0].id == "DOCUMENT_REPLY": sys.stdout.write(ast.literal_eval(n.value) + "\n")' "$HARNESS" > "$HOME_DIR/document.want"
+"$BIN" --url "$URL" --markdown always "TRIGGER_DOCUMENT piped" | cat > "$HOME_DIR/document.got"
+cmp -s "$HOME_DIR/document.want" "$HOME_DIR/document.got" && pass "piped output is byte-identical to the reply (--markdown always)" \
+    || fail "piped output differs: $(diff "$HOME_DIR/document.want" "$HOME_DIR/document.got" | head -5)"
 
 echo "chat-e2e: $PASSES passed, $FAILS failed"
 [ "$FAILS" -eq 0 ]

@@ -66,6 +66,21 @@ import Testing
 }
 
 @Suite struct RendererPerformanceTests {
+    @Test func markdownHeavyReplyStaysLinear() {
+        // 100k tokens of headings, emphasis, code blocks and tables; the per-token work must
+        // not grow with the reply (a quadratic renderer would not finish).
+        var r = StreamRenderer(options: RenderOptions(color: true, markdown: true, width: 100))
+        let cycle = ["# Head **b**\n", "Some *it* and `code` ", "words ", "\n", "```swift\n", "let x = \"s\" // c\n",
+                     "/* a\n", "b */\n", "```\n", "| a | b |\n", "|---|---|\n", "| 1 | 二 |\n", "\n"]
+        var bytes = 0
+        for i in 0..<100_000 {
+            r.append(cycle[i % cycle.count])
+            if i % 20 == 0 { bytes += r.frame().count }
+        }
+        bytes += r.finish().count
+        #expect(bytes > r.reply.utf8.count / 2)
+    }
+
     @Test func oneHugeLiveLineStaysIncremental() {
         // A 1 MB reply without a newline: append-only frames must not redraw the whole line.
         var r = StreamRenderer(options: RenderOptions(color: true, markdown: true, width: 80))

@@ -7,6 +7,8 @@ struct VTScreen {
     var cursor: (x: Int, y: Int)
     var title: String
     var cleared: Bool
+    /// Per row: (text, attributes) runs, attributes as "fg/bg/bold italic underline strike".
+    var runs: [[(text: String, attrs: String)]] = []
 
     /// Non-empty content: rows up to the last non-empty one.
     var content: [String] {
@@ -53,8 +55,9 @@ struct VTScreen {
               let obj = try JSONSerialization.jsonObject(with: data) as? [String: Any],
               let lines = obj["lines"] as? [String], let cur = obj["cursor"] as? [Int]
         else { throw VTError.badOutput(String(decoding: data, as: UTF8.self)) }
+        let runs = (obj["runs"] as? [[[String]]] ?? []).map { $0.map { (text: $0[0], attrs: $0[1]) } }
         return VTScreen(lines: lines, cursor: (cur[0], cur[1]),
-                        title: obj["title"] as? String ?? "", cleared: obj["cleared"] as? Bool ?? false)
+                        title: obj["title"] as? String ?? "", cleared: obj["cleared"] as? Bool ?? false, runs: runs)
     }
 
     enum VTError: Error { case badOutput(String), noPython(String) }
