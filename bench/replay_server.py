@@ -17,10 +17,13 @@ Routes (what the two clients request):
 
 The reply of a job is chosen by its query: `REPLAY <events> <bytes>` anywhere in the query gives
 <events> append events carrying a reply of about <bytes> UTF-8 bytes (mixed ASCII and CJK tokens);
-otherwise the --events / --reply-bytes defaults. `GET /expected?events=N&bytes=B` returns that
-reply's exact text (for checking a client's output).
+otherwise the --events / --reply-bytes defaults. `MARKDOWN <lines>` instead gives a generated
+Markdown document of that many lines (headings, paragraphs with emphasis, code spans, links and
+CJK, lists, 10 % code lines in fenced blocks of several languages, 5 tables with CJK cells per
+1,000 lines), streamed as 3-8 character tokens. `GET /expected?events=N&bytes=B` (or
+`?markdown=L`) returns that reply's exact text (for checking a client's output).
 
-Bodies are rendered once per (events, bytes, query, system) and kept (a few at a time). Framing:
+Bodies are rendered once per (reply, query, system) and kept (a few at a time). Framing:
 `--framing event` (default) puts each SSE event in its own HTTP chunk, like uvicorn does, but the
 whole pre-rendered body is handed to the socket in large writes; `--framing bulk` uses 256 KiB chunks.
 """
@@ -87,6 +90,115 @@ def make_tokens(events, reply_bytes, seed=1234):
     return tokens
 
 
+CODE_SAMPLES = {
+    "swift": ["let reply = try await client.submit(query, history: [])",
+              "for try await event in reply.events { print(event.text, terminator: \"\") }",
+              "guard let url = URL(string: \"https://example.com\") else { return nil }",
+              "struct Token: Sendable { var text: String; var index: Int }"],
+    "python": ["def render(tokens: list[str]) -> str:",
+               "    return \"\".join(t.strip() for t in tokens if t)  # 连接词元",
+               "client = Client(\"Qwen/Qwen2.5\", hf_token=None)",
+               "print(f\"{len(reply):,} bytes in {elapsed:.2f} s\")"],
+    "rust": ["fn main() -> Result<(), Box<dyn Error>> {",
+             "    let text = std::fs::read_to_string(\"reply.md\")?;",
+             "    println!(\"{} lines\", text.lines().count());",
+             "impl Display for Token { fn fmt(&self, f: &mut Formatter) -> fmt::Result { Ok(()) } }"],
+    "json": ['{"msg": "process_generating", "event_id": "abc123", "success": true}',
+             '  "data": [["append", [0, 1, "text"], "你好"]],',
+             '  "is_generating": true, "duration": 0.0105,',
+             '  "name": "通义千问", "values": [1, 2.5, null, false]'],
+    "bash": ["for f in *.md; do wc -l \"$f\"; done | sort -n",
+             "curl -sfN \"$URL/queue/data?session_hash=$SESSION\" > /dev/null",
+             "export TERM=xterm-256color  # 终端",
+             "if [[ -z \"${HF_TOKEN:-}\" ]]; then echo 'no token' >&2; fi"],
+    "c": ["int main(int argc, char **argv) { return argc > 1 ? 0 : 1; }",
+          "static size_t width(const char *s) { return strlen(s); }",
+          "    struct winsize ws; ioctl(1, TIOCGWINSZ, &ws);",
+          "#include <stdio.h> /* printf */"],
+}
+PROSE = ("the model streams its reply token by token and the client renders each line as it arrives "
+         "while keeping the cost of every line flat over long replies with tables and code").split()
+CJK_WORDS = ["你好", "世界", "测试", "通义千问", "流式输出", "日本語", "テキスト", "한국어", "表格", "代码块"]
+
+
+def markdown_document(lines, seed=4321):
+    """A deterministic Markdown document of exactly `lines` lines (a prefix of the same longer one).
+
+    Built from sections of 200 lines: a heading, paragraphs (emphasis, code spans, links, CJK),
+    lists, one table of 5 rows with CJK cells and 20 code lines in two fenced blocks. So 10 % of
+    the lines are code and there is a table per 200 lines, at every size.
+    """
+    rng = random.Random(seed)
+    langs = list(CODE_SAMPLES)
+
+    def prose(n):
+        words = []
+        for _ in range(n):
+            r = rng.random()
+            w = rng.choice(PROSE)
+            if r < 0.08:
+                w = f"**{w}**"
+            elif r < 0.16:
+                w = f"*{rng.choice(PROSE)} {w}*"
+            elif r < 0.22:
+                w = f"`{w}()`"
+            elif r < 0.27:
+                w = f"[{w}](https://example.com/{rng.choice(PROSE)}/{rng.randrange(1000)})"
+            elif r < 0.40:
+                w = rng.choice(CJK_WORDS)
+            words.append(w)
+        return " ".join(words)
+
+    def code_block():
+        lang = rng.choice(langs)
+        body = [rng.choice(CODE_SAMPLES[lang]) for _ in range(10)]
+        return ["```" + lang] + body + ["```", ""]
+
+    def table():
+        cells = lambda: [rng.choice(CJK_WORDS) + " " + rng.choice(PROSE), f"{rng.randrange(100000):,}",
+                         prose(rng.randint(2, 5)), rng.choice(CJK_WORDS) * rng.randint(1, 3)]
+        rows = ["| 名前 name | 数值 | description 说明 | 备注 |", "|---|---:|---|:---:|"]
+        rows += ["| " + " | ".join(cells()) + " |" for _ in range(5)]
+        return rows + [""]
+
+    out = []
+    section = 0
+    while len(out) < lines:
+        section += 1
+        part = [f"## {section}. {prose(rng.randint(2, 5))}", ""]
+        part += code_block() + table() + code_block()
+        # The rest of the 200 lines: paragraphs and lists, and a paragraph line last.
+        while (room := 199 - len(part)) > 0:
+            if room <= 5:
+                block = [prose(rng.randint(6, 14)) for _ in range(room)]
+            elif rng.random() < 0.35:
+                marker = rng.choice(["- ", "* ", "1. "])
+                block = [("  - " if i and rng.random() < 0.25 else marker) + prose(rng.randint(3, 10))
+                         for i in range(min(rng.randint(3, 6), room - 1))] + [""]
+            else:
+                block = [prose(rng.randint(8, 16)) for _ in range(min(rng.randint(2, 4), room - 1))] + [""]
+            part += block
+        part.append(prose(rng.randint(6, 14)))
+        out += part
+    out = out[:lines]
+    # No blank last line: the Space's cleandoc would strip it from the final value.
+    if not out[-1].strip():
+        out[-1] = "end"
+    return "\n".join(out)
+
+
+def split_tokens(text, seed=1234):
+    """Splits text into 3-8 character tokens, as a model streams them."""
+    rng = random.Random(seed)
+    tokens = []
+    i = 0
+    while i < len(text):
+        n = rng.randint(3, 8)
+        tokens.append(text[i:i + n])
+        i += n
+    return tokens
+
+
 def dumps(value):
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
@@ -105,25 +217,31 @@ class Replies:
         self.bodies = OrderedDict()
 
     def tokens_for(self, events, reply_bytes):
-        key = (events, reply_bytes)
-        if key not in self.tokens:
-            self.tokens[key] = make_tokens(events, reply_bytes)
+        return self.reply_tokens(("replay", events, reply_bytes))
+
+    def reply_tokens(self, spec):
+        """spec: ("replay", events, bytes) or ("markdown", lines)."""
+        if spec not in self.tokens:
+            if spec[0] == "markdown":
+                self.tokens[spec] = split_tokens(markdown_document(spec[1]))
+            else:
+                self.tokens[spec] = make_tokens(spec[1], spec[2])
             while len(self.tokens) > 4:
                 self.tokens.popitem(last=False)
-        return self.tokens[key]
+        return self.tokens[spec]
 
-    def body(self, events, reply_bytes, query, history, system, event_id):
-        key = (events, reply_bytes, query, dumps(history), system, event_id)
+    def body(self, spec, query, history, system, event_id):
+        key = (spec, query, dumps(history), system, event_id)
         body = self.bodies.get(key)
         if body is None:
-            body = self.render(events, reply_bytes, query, history, system, event_id)
+            body = self.render(spec, query, history, system, event_id)
             self.bodies[key] = body
             while len(self.bodies) > 3:
                 self.bodies.popitem(last=False)
         return body
 
-    def render(self, events, reply_bytes, query, history, system, event_id):
-        tokens = self.tokens_for(events, reply_bytes)
+    def render(self, spec, query, history, system, event_id):
+        tokens = self.reply_tokens(spec)
         ev = dumps(event_id)
         pairs = [[message_obj(u), message_obj(a)] for u, a in history]
         k = len(pairs)
@@ -171,11 +289,14 @@ class Server:
         self.config_bytes = b""
         self.stats = {"joins": 0, "streams": 0}
 
-    def reply_params(self, query):
+    def reply_spec(self, query):
+        m = re.search(r"MARKDOWN\s+(\d+)", query or "")
+        if m:
+            return ("markdown", max(1, int(m.group(1))))
         m = re.search(r"REPLAY\s+(\d+)\s+(\d+)", query or "")
         if m:
-            return int(m.group(1)), int(m.group(2))
-        return self.args.events, self.args.reply_bytes
+            return ("replay", int(m.group(1)), int(m.group(2)))
+        return ("replay", self.args.events, self.args.reply_bytes)
 
     async def handle(self, reader, writer):
         try:
@@ -237,9 +358,12 @@ class Server:
         if method == "GET" and path == "/info":
             return await self.send(writer, 200, self.info)
         if method == "GET" and path == "/expected":
-            events = int(query.get("events", [self.args.events])[0])
-            size = int(query.get("bytes", [self.args.reply_bytes])[0])
-            text = "".join(self.replies.tokens_for(events, size))
+            if "markdown" in query:
+                spec = ("markdown", max(1, int(query["markdown"][0])))
+            else:
+                spec = ("replay", int(query.get("events", [self.args.events])[0]),
+                        int(query.get("bytes", [self.args.reply_bytes])[0]))
+            text = "".join(self.replies.reply_tokens(spec))
             return await self.send(writer, 200, text.encode(), "text/plain; charset=utf-8")
         if method == "GET" and path.startswith("/heartbeat/"):
             return await self.heartbeat(writer)
@@ -280,11 +404,11 @@ class Server:
                                 b'"message":"404: Session not found.","success":false}\n\n'], "event"))
         self.stats["streams"] += 1
         for event_id, query_text, history, system in jobs:
-            events, size = self.reply_params(query_text)
+            spec = self.reply_spec(query_text)
             pairs = [(h[0], h[1]) if isinstance(h, list) and len(h) == 2 else ("", "") for h in history]
             pairs = [(p[0].get("text", "") if isinstance(p[0], dict) else str(p[0]),
                       p[1].get("text", "") if isinstance(p[1], dict) else str(p[1])) for p in pairs]
-            body = self.replies.body(events, size, query_text, pairs, system, event_id)
+            body = self.replies.body(spec, query_text, pairs, system, event_id)
             # Large writes: the transport sends as much as the socket takes and buffers the rest.
             view = memoryview(body)
             step = 4 * 1024 * 1024
