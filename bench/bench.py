@@ -7,6 +7,7 @@ Targets are printed next to the figures; a missed target never fails the run. A 
 """
 import argparse
 import datetime
+import fcntl
 import json
 import os
 import platform
@@ -14,9 +15,11 @@ import re
 import shlex
 import signal
 import statistics
+import struct
 import subprocess
 import sys
 import tempfile
+import termios
 import threading
 import time
 import urllib.request
@@ -80,6 +83,10 @@ class Replay:
         with urllib.request.urlopen(f"{self.url}/expected?events={events}&bytes={size}", timeout=60) as r:
             return r.read().decode()
 
+    def expected_markdown(self, lines):
+        with urllib.request.urlopen(f"{self.url}/expected?markdown={lines}", timeout=60) as r:
+            return r.read().decode()
+
     def stop(self):
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
@@ -121,6 +128,44 @@ def rusage_run(cmd, stdout_path=None, timeout=120):
     wall = time.perf_counter() - start
     return {"wall": wall, "cpu": ru.ru_utime + ru.ru_stime, "user": ru.ru_utime, "sys": ru.ru_stime,
             "maxrss_kb": ru.ru_maxrss, "rc": proc.returncode, "stderr": err.decode(errors="replace")[-400:]}
+
+
+def pty_run(cmd, env, cols=120, rows=40, timeout=120):
+    """Runs cmd with stdin and stdout on a pseudo-terminal of cols x rows (stderr on a pipe), draining
+    the terminal's output in a thread; returns what rusage_run does plus the bytes drawn."""
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+    drawn = [0]
+
+    def drain():
+        while True:
+            try:
+                data = os.read(master, 1 << 16)
+            except OSError:  # EIO: every copy of the terminal's other end is closed
+                return
+            if not data:
+                return
+            drawn[0] += len(data)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdin=slave, stdout=slave, stderr=subprocess.PIPE, env=env, start_new_session=True)
+    os.close(slave)
+    timer = threading.Timer(timeout, proc.kill)
+    timer.start()
+    try:
+        err = proc.stderr.read()
+        _, status, ru = os.wait4(proc.pid, 0)
+    finally:
+        timer.cancel()
+    wall = time.perf_counter() - start
+    reader.join(10)
+    os.close(master)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return {"wall": wall, "cpu": ru.ru_utime + ru.ru_stime, "user": ru.ru_utime, "sys": ru.ru_stime,
+            "maxrss_kb": ru.ru_maxrss, "rc": proc.returncode, "drawn_bytes": drawn[0],
+            "stderr": err.decode(errors="replace")[-400:]}
 
 
 def hyperfine(commands, runs, warmup, shell=True, timeout=600):
@@ -382,14 +427,59 @@ class Bench:
                                                "maxrss_kb": summary(samples)}
         return rows
 
+    # -- rendering Markdown on a terminal
+    def markdown_render(self, replay):
+        """CPU per line of a one-shot reply drawn live on a pseudo-terminal (120x40, colours on)."""
+        env = {k: v for k, v in ENV.items() if k != "NO_COLOR"}
+        env.update(TERM="xterm-256color", COLUMNS="120", LINES="40")
+        rows = []
+        for lines in (1, 1000, 10_000):
+            query = f"bench MARKDOWN {lines}"
+            expected = replay.expected_markdown(lines)  # also renders the server's tokens
+            self.verify_qwen(replay.url, query, expected, f"markdown {lines} lines, piped")
+            cmd = [self.bin, "--url", replay.url, "--idle-timeout", "30", "--markdown", "always", query]
+            samples = []
+            for _ in range(self.runs(9, 3) if lines <= 1000 else self.runs(5, 2)):
+                r = pty_run(cmd, env, timeout=120)
+                if r["rc"] != 0 or r["drawn_bytes"] == 0:
+                    raise RuntimeError(f"qwen-chat on a terminal failed at {lines} lines: rc={r['rc']} "
+                                       f"drew {r['drawn_bytes']} bytes; {r['stderr']}")
+                samples.append(r)
+            cpu = summary([s["cpu"] for s in samples])
+            rows.append({"lines": lines, "reply_bytes": len(expected.encode()),
+                         "cpu_s": cpu, "wall_s": summary([s["wall"] for s in samples]),
+                         "drawn_bytes": samples[0]["drawn_bytes"],
+                         "maxrss_kb": summary([s["maxrss_kb"] for s in samples])})
+            log(f"markdown {lines} lines on a pty: cpu {cpu['median'] * 1000:.1f} ms, "
+                f"drew {samples[0]['drawn_bytes']:,} bytes")
+        # Means, as for CPU per event; net subtracts a one-line reply (start-up, /config, join).
+        base = rows[0]["cpu_s"]["mean"]
+        for row in rows[1:]:
+            n = row["lines"]
+            row["us_per_line_gross"] = row["cpu_s"]["mean"] / n * 1e6
+            row["us_per_line_net"] = (row["cpu_s"]["mean"] - base) / n * 1e6
+        by = {r["lines"]: r for r in rows}
+        return {"terminal": "120x40, TERM=xterm-256color", "rows": rows,
+                "flatness_10k_vs_1k": by[10_000]["us_per_line_net"] / by[1000]["us_per_line_net"],
+                "flatness_10k_vs_1k_gross": by[10_000]["us_per_line_gross"] / by[1000]["us_per_line_gross"]}
+
     def run(self):
         t0 = time.perf_counter()
+        if self.args.only == "markdown":
+            replay = Replay(lifetime=600, prerender=[])
+            try:
+                self.section("markdown_render", lambda: self.markdown_render(replay))
+            finally:
+                replay.stop()
+            self.results["meta"]["bench_seconds"] = time.perf_counter() - t0
+            return self.results
         self.section("cold_start", self.cold_start)
         replay = Replay(lifetime=1200, prerender=["10000:100000", "100000:1000000"])
         try:
             self.section("e2e_replay", lambda: self.e2e_replay(replay))
             self.section("per_event", lambda: self.per_event(replay))
             self.section("peak_rss", lambda: self.peak_rss(replay))
+            self.section("markdown_render", lambda: self.markdown_render(replay))
         finally:
             replay.stop()
         if not self.args.skip_replica:
@@ -405,6 +495,7 @@ def main():
     ap.add_argument("--out", default=os.path.join(BENCH, "results", "latest.json"))
     ap.add_argument("--quick", action="store_true", help="fewer repetitions (a smoke run)")
     ap.add_argument("--skip-replica", action="store_true")
+    ap.add_argument("--only", choices=["markdown"], help="run just this section (a quick check of it)")
     args = ap.parse_args()
     results = Bench(args).run()
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
