@@ -250,7 +250,8 @@ final class InteractiveChat {
             server: connection.map { ($0.config, $0.endpoint) },
             settings: settings, turns: turns, characters: characters,
             sessionFile: sessions?.path,
-            inputHistory: editor.history.map { $0.isEnabled ? $0.path : "off" }
+            inputHistory: editor.history.map { $0.isEnabled ? $0.path : "off" },
+            space: service.currentSpace
         ).text)
     }
 
