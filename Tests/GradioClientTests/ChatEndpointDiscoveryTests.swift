@@ -142,4 +142,20 @@ struct ChatEndpointDiscoveryTests {
         #expect(roles(chat) == ["message", "history", "model[big,small]", "fixed", "slider[0.0,1.0,0.05]"])
         #expect(chat.requestData(message: "x", systemPrompt: "S", model: nil) == [.string("x"), .array([]), .string("small"), .null, .number("0.3")])
     }
+
+    @Test("a choice labelled model wins over an earlier radio")
+    func modelByLabel() throws {
+        let json = try JSONValue.parse(#"""
+        {"version":"5.50.0","protocol":"sse_v3","api_prefix":"/gradio_api","components":[
+          {"id":1,"type":"textbox","props":{"label":"Query"}},
+          {"id":2,"type":"chatbot","props":{}},
+          {"id":3,"type":"radio","props":{"choices":[["English","en"],["中文","zh"]],"value":"en","label":"Language"}},
+          {"id":4,"type":"dropdown","props":{"choices":[["qwen-max","qwen-max"]],"value":"qwen-max","label":"Model name"}},
+          {"id":5,"type":"textbox","props":{"label":"System Prompt","value":"Be nice."}}],
+         "dependencies":[{"id":0,"targets":[[1,"submit"]],"inputs":[1,2,3,4,5],"outputs":[1,2],"api_name":"chat","show_api":true}]}
+        """#)
+        let chat = try ChatEndpoint.discover(in: try GradioConfig(json: json))
+        #expect(roles(chat) == ["message", "history", "fixed", "model[qwen-max]", "system"])
+        #expect(chat.requestData(message: "x", systemPrompt: nil, model: nil) == [.string("x"), .array([]), .string("en"), .string("qwen-max"), .string("Be nice.")])
+    }
 }

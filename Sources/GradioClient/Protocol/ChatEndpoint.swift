@@ -156,7 +156,10 @@ extension ChatEndpoint {
 
         let systemIndex = components.indices.first { $0 != messageIndex && components[$0].type == "textbox" && isSystem(components[$0]) }
             ?? components.indices.first { $0 != messageIndex && components[$0].type == "textbox" }
-        let modelIndex = components.firstIndex { $0.type == "radio" || $0.type == "dropdown" }
+        // The model: a radio or dropdown labelled "model", else the first one.
+        let isChoice = { (c: GradioConfig.Component) in c.type == "radio" || c.type == "dropdown" }
+        let modelIndex = components.firstIndex { isChoice($0) && $0.label?.lowercased().contains("model") == true }
+            ?? components.firstIndex(where: isChoice)
         let inputs = components.enumerated().map { index, component -> Input in
             let role: Role = switch index {
             case messageIndex: .message
