@@ -122,6 +122,7 @@ if options.describe || options.model != nil {
         FileDescriptorOutput.standardOutput.write("url: \(URLParts.redacting(root))\n\(space.description)\n")
         exit(0)
     }
+    settings.modelChoices = space.chat.modelChoices ?? []
     if let model = options.model {
         do {
             settings.modelSize = try space.model(for: model)

@@ -75,3 +75,17 @@ struct SpaceEndpointTests {
         #expect(!info.text.contains("inputs:"))
     }
 }
+
+@Suite("/model with the Space's choices")
+struct ModelChoicesTests {
+    @Test func offeredChoices() {
+        var controller = ChatController()
+        #expect(controller.handle(.line("/model qwen-max"), now: 1) == [.showError("unknown model size 'qwen-max'; choose one of \(QwenSpace.modelSizes.joined(separator: " "))")])
+        controller.offerModels(["qwen-max", "qwen-plus"])
+        #expect(controller.handle(.line("/model QWEN-PLUS"), now: 2) == [.show("model set to Qwen2.5-qwen-plus")])
+        #expect(controller.settings.modelSize == "qwen-plus")
+        #expect(controller.handle(.line("/model 7B"), now: 3) == [.showError("unknown model size '7B'; choose one of qwen-max qwen-plus")])
+        controller.offerModels([])
+        #expect(controller.handle(.line("/model 7B"), now: 4) == [.showError("this Space's chat endpoint has no model choice")])
+    }
+}
