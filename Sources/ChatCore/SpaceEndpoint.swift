@@ -15,9 +15,11 @@ public struct SpaceEndpoint: Sendable {
         self.note = note
     }
 
-    /// - Parameter apiName: `--api-name`: this endpoint instead of the discovered one.
+    /// - Parameters:
+    ///   - info: the Space's `{api_prefix}/info`, when it serves one.
+    ///   - apiName: `--api-name`: this endpoint instead of the discovered one.
     /// - Throws: `GradioError(.endpointNotFound)` when the Space has no chat endpoint.
-    public static func choose(_ answer: ConfigAnswer, apiName: String?) throws(GradioError) -> SpaceEndpoint {
+    public static func choose(_ answer: ConfigAnswer, info: JSONValue? = nil, apiName: String?) throws(GradioError) -> SpaceEndpoint {
         let named = apiName.map { $0.hasPrefix("/") ? String($0.dropFirst()) : $0 }
         let wantsPreset = named == nil || named == QwenSpace.apiName
         switch answer {
@@ -29,7 +31,7 @@ public struct SpaceEndpoint: Sendable {
             return SpaceEndpoint(config: nil, chat: preset, note: "\(reason); using fn_index \(preset.endpoint.fnIndex)")
         case .config(let config):
             do {
-                var chat = try ChatEndpoint.discover(in: config, apiName: named)
+                var chat = try ChatEndpoint.discover(in: config, info: info, apiName: named)
                 // A model radio with no choices of its own on the Qwen2.5 Space: today's list.
                 if chat.endpoint.apiName == QwenSpace.apiName, chat.modelChoices == [],
                    let index = chat.inputs.firstIndex(where: { if case .model = $0.role { true } else { false } }) {
@@ -77,6 +79,7 @@ public struct SpaceEndpoint: Sendable {
         lines.append("inputs:")
         for (index, input) in chat.inputs.enumerated() {
             let name = input.type + (input.label.map { " \"\(Self.shortLabel($0))\"" } ?? "")
+                + (input.parameterName.map { " (\($0))" } ?? "")
             lines.append("  \(index) \(name): \(Self.filling(input))")
         }
         return lines.joined(separator: "\n")

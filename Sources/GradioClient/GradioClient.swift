@@ -123,6 +123,15 @@ public struct GradioClient: Sendable {
         return .unavailable("could not read the app's config (HTTP \(head.status))")
     }
 
+    /// Reads `{api_prefix}/info` (parameter names, labels and defaults of the named endpoints).
+    /// Best effort: nil when the app does not serve it or anything goes wrong.
+    public func fetchInfo(_ config: GradioConfig) async -> JSONValue? {
+        let request = HTTPRequest(method: "GET", url: root + config.apiPrefix + "/info", headers: headers + [("Accept", "application/json")])
+        guard let (head, body) = try? await perform(request), head.status == 200,
+              let json = try? JSONValue.parse(body), json["named_endpoints"]?.objectValue != nil else { return nil }
+        return json
+    }
+
     private func connectOnce(apiName: String, fallback: GradioEndpoint?) async throws -> GradioConnection {
         var config = GradioConfig(version: nil, protocolName: "sse_v3", apiPrefix: "", dependencies: [])
         let reason: String

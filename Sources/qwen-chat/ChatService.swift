@@ -62,7 +62,12 @@ final class ChatService: Sendable {
         let answer = try await client.fetchConfig(retry: retry) { event in
             for output in driver.handle(event, outputs: []) { post(output) }
         }
-        let space = try SpaceEndpoint.choose(answer, apiName: apiName)
+        // `/info` names the parameters; worth a request only when the config lists inputs.
+        var info: JSONValue?
+        if case .config(let config) = answer, config.dependencies.contains(where: { !$0.inputs.isEmpty }) {
+            info = await client.fetchInfo(config)
+        }
+        let space = try SpaceEndpoint.choose(answer, info: info, apiName: apiName)
         let connection = GradioConnection(
             root: client.root,
             config: space.config ?? GradioConfig(version: nil, protocolName: "sse_v3", apiPrefix: "", dependencies: []),

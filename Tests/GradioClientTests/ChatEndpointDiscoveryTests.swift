@@ -158,4 +158,32 @@ struct ChatEndpointDiscoveryTests {
         #expect(roles(chat) == ["message", "history", "fixed", "model[qwen-max]", "system"])
         #expect(chat.requestData(message: "x", systemPrompt: nil, model: nil) == [.string("x"), .array([]), .string("en"), .string("qwen-max"), .string("Be nice.")])
     }
+
+    @Test("/info: parameter names by input position, states left out")
+    func infoNames() throws {
+        let info = try JSONValue.parse(Fixtures.bytes("gradio-6.31.0/info.json"))
+        let chat = try ChatEndpoint.discover(in: try config("gradio-6.31.0/config.json"), info: info)
+        #expect(chat.inputs.map(\.parameterName) == ["message", nil, "system"])
+    }
+
+    @Test("/info: a parameter named system marks the system prompt, whatever the textbox order")
+    func systemByParameterName() throws {
+        let json = try JSONValue.parse(#"""
+        {"version":"5.50.0","protocol":"sse_v3","components":[
+          {"id":1,"type":"textbox","props":{"label":"Persona","value":"Be nice."}},
+          {"id":2,"type":"textbox","props":{"label":"Ask"}},
+          {"id":3,"type":"chatbot","props":{}}],
+         "dependencies":[{"id":0,"targets":[[2,"submit"]],"inputs":[1,2,3],"outputs":[3],"api_name":"go"}]}
+        """#)
+        let config = try GradioConfig(json: json)
+        // Without names, the first textbox is taken for the message and the second for the system prompt.
+        #expect(roles(try ChatEndpoint.discover(in: config)) == ["message", "system", "history"])
+        let info = try JSONValue.parse(#"{"named_endpoints":{"/go":{"parameters":[{"parameter_name":"system_prompt"},{"parameter_name":"question"},{"parameter_name":"history"}]}}}"#)
+        let chat = try ChatEndpoint.discover(in: config, info: info)
+        #expect(roles(chat) == ["system", "message", "history"])
+        #expect(chat.requestData(message: "q", systemPrompt: nil, model: nil) == [.string("Be nice."), .string("q"), .array([])])
+        // A count that does not match is not used.
+        let short = try JSONValue.parse(#"{"named_endpoints":{"/go":{"parameters":[{"parameter_name":"system_prompt"}]}}}"#)
+        #expect(try ChatEndpoint.discover(in: config, info: short).inputs.allSatisfy { $0.parameterName == nil })
+    }
 }

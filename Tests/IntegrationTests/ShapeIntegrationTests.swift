@@ -42,10 +42,10 @@ struct Shape: Sendable, CustomTestStringConvertible {
 
     static let all: [Shape] = [
         Shape(path: "/qwen", endpoint: { _ in "/model_chat (fn_index 0, chatbot); reply from output 1 (chatbot)" }, inputs: [
-            #"  0 textbox "Input": the message"#,
-            #"  1 chatbot "qwen": history, sent empty (the transcript stays here)"#,
-            "  2 textbox: the system prompt (--system)",
-            #"  3 radio "Model": the model (--model), default 72B; choices: 72B 32B 14B 7B 3B 1.5B 0.5B"#,
+            #"  0 textbox "Input" (query): the message"#,
+            #"  1 chatbot "qwen" (history): history, sent empty (the transcript stays here)"#,
+            "  2 textbox (system): the system prompt (--system)",
+            #"  3 radio "Model" (radio): the model (--model), default 72B; choices: 72B 32B 14B 7B 3B 1.5B 0.5B"#,
         ], reply: { Scripted.echo($0) }),
         Shape(path: "/chatinterface", endpoint: { server in
             server == .gradio6 ? "/interface_chat (fn_index 6, chat interface); reply from output 0 (json)"
@@ -53,23 +53,23 @@ struct Shape: Sendable, CustomTestStringConvertible {
                 : "/chat (fn_index 18, chat interface); reply from output 0 (textbox)"
         }, inputs: [
             "  1 state: history, sent empty (the transcript stays here)",
-            #"  2 textbox "System prompt": the system prompt (--system)"#,
-            #"  3 dropdown "Model": the model (--model), default 7B; choices: 72B 32B 14B 7B 3B 1.5B 0.5B"#,
+            #"  2 textbox "System prompt" (system): the system prompt (--system)"#,
+            #"  3 dropdown "Model" (model): the model (--model), default 7B; choices: 72B 32B 14B 7B 3B 1.5B 0.5B"#,
         ], reply: { Scripted.echo($0, model: "7B") }),
         Shape(path: "/maxdemo", endpoint: { _ in "/max_chat (fn_index 0, chatbot); reply from output 1 (chatbot)" }, inputs: [
-            #"  0 textbox "Input": the message"#,
-            #"  1 chatbot "Qwen-Max": history, sent empty (the transcript stays here)"#,
-            "  2 textbox: the system prompt (--system)",
+            #"  0 textbox "Input" (query): the message"#,
+            #"  1 chatbot "Qwen-Max" (history): history, sent empty (the transcript stays here)"#,
+            "  2 textbox (system): the system prompt (--system)",
         ], reply: { Scripted.echo($0, system: maxSystem) }),
         Shape(path: "/late", endpoint: { _ in "/respond (fn_index 2, chatbot); reply from output 0 (chatbot)" }, inputs: [
-            #"  0 textbox "Message": the message"#,
-            #"  2 slider "Temperature": default 0.7 (0 to 2, step 0.1)"#,
-            #"  3 slider "Max tokens": default 512 (1 to 4096, step 1)"#,
+            #"  0 textbox "Message" (message): the message"#,
+            #"  2 slider "Temperature" (temperature): default 0.7 (0 to 2, step 0.1)"#,
+            #"  3 slider "Max tokens" (max_tokens): default 512 (1 to 4096, step 1)"#,
         ], reply: { Scripted.echo($0, system: "temperature=0.7", model: "14B") }),
         // An event inserted before the chat event: only the fn_index moves.
         Shape(path: "/late-extra", endpoint: { _ in "/respond (fn_index 3, chatbot); reply from output 0 (chatbot)" }, inputs: [
-            #"  0 textbox "Message": the message"#,
-            #"  2 slider "Temperature": default 0.7 (0 to 2, step 0.1)"#,
+            #"  0 textbox "Message" (message): the message"#,
+            #"  2 slider "Temperature" (temperature): default 0.7 (0 to 2, step 0.1)"#,
         ], reply: { Scripted.echo($0, system: "temperature=0.7", model: "14B") }),
     ]
 }
@@ -173,10 +173,10 @@ struct ReplicaDiscoveryTests {
             gradio: 4.44.1, protocol sse_v3
             endpoint: /model_chat (fn_index 3, chatbot); reply from output 1 (modelscopechatbot)
             inputs:
-              0 textbox "Input": the message
-              1 modelscopechatbot "72b": history, sent empty (the transcript stays here)
-              2 textbox: the system prompt (--system)
-              3 radio: the model (--model), default 72B; choices: 72B 32B 14B 7B 3B 1.5B 0.5B Math-72B Math-7B Math-1.5B Coder-7B Coder-1.5B
+              0 textbox "Input" (query): the message
+              1 modelscopechatbot "72b" (history): history, sent empty (the transcript stays here)
+              2 textbox (system): the system prompt (--system)
+              3 radio (radio): the model (--model), default 72B; choices: 72B 32B 14B 7B 3B 1.5B 0.5B Math-72B Math-7B Math-1.5B Coder-7B Coder-1.5B
 
             """, "stdout: \(result.stdoutText)")
         let bad = try await runBinary(binary, ["--url", url, "--model", "99B", "hi"])

@@ -32,13 +32,16 @@ public struct ChatEndpoint: Sendable, Equatable {
         public var role: Role
         /// What is sent when the client does not fill it (the component's initial value).
         public var defaultValue: JSONValue
+        /// The Python parameter's name, from `{api_prefix}/info` when the app serves it.
+        public var parameterName: String?
 
-        public init(componentID: Int?, type: String, label: String?, role: Role, defaultValue: JSONValue) {
+        public init(componentID: Int?, type: String, label: String?, role: Role, defaultValue: JSONValue, parameterName: String? = nil) {
             self.componentID = componentID
             self.type = type
             self.label = label
             self.role = role
             self.defaultValue = defaultValue
+            self.parameterName = parameterName
         }
     }
 
@@ -103,33 +106,39 @@ extension ChatEndpoint {
     /// A candidate takes a message textbox and a chatbot and gives back a chatbot (a Blocks chat),
     /// or takes a message textbox and a history state and gives back the reply first
     /// (`gr.ChatInterface`). Public events are preferred; among them, the first in the config.
-    /// - Parameter apiName: take this endpoint instead (with or without the leading `/`).
+    /// - Parameters:
+    ///   - info: the app's `{api_prefix}/info`, if read: its parameter names help find the
+    ///     system prompt and are shown by `--describe`.
+    ///   - apiName: take this endpoint instead (with or without the leading `/`).
     /// - Throws: `GradioError(.endpointNotFound)` with a one-line reason.
-    public static func discover(in config: GradioConfig, apiName: String? = nil) throws(GradioError) -> ChatEndpoint {
+    public static func discover(in config: GradioConfig, info: JSONValue? = nil, apiName: String? = nil) throws(GradioError) -> ChatEndpoint {
         if let apiName {
             guard let dependency = config.dependency(named: apiName) else {
                 let names = config.dependencies.filter(\.isPublic).compactMap(\.apiName)
                 throw GradioError(.endpointNotFound, "the app has no endpoint '\(apiName)'" + (names.isEmpty ? "" : "; its endpoints: \(names.joined(separator: ", "))"))
             }
-            guard let found = describe(dependency, in: config, requireSignature: false) else {
+            guard let found = describe(dependency, in: config, info: info, requireSignature: false) else {
                 throw GradioError(.endpointNotFound, "the endpoint '\(apiName)' is not a chat function (it needs a message textbox in and a chatbot or text out)")
             }
             return found
         }
         let candidates = config.dependencies.filter(\.isPublic) + config.dependencies.filter { !$0.isPublic }
         for dependency in candidates {
-            if let found = describe(dependency, in: config, requireSignature: true) { return found }
+            if let found = describe(dependency, in: config, info: info, requireSignature: true) { return found }
         }
         throw GradioError(.endpointNotFound, "found no chat endpoint (a message textbox and a chatbot in, a chatbot or the reply out) in the app's config; name one with --api-name")
     }
 
     /// Maps one dependency's inputs and outputs to roles; nil when it is not a chat function.
-    static func describe(_ dependency: GradioConfig.Dependency, in config: GradioConfig, requireSignature: Bool) -> ChatEndpoint? {
+    static func describe(_ dependency: GradioConfig.Dependency, in config: GradioConfig, info: JSONValue?, requireSignature: Bool) -> ChatEndpoint? {
         let components = dependency.inputs.map { config.component($0) ?? GradioConfig.Component(id: $0, type: "unknown") }
         let outputs = dependency.outputs.map { config.component($0) ?? GradioConfig.Component(id: $0, type: "unknown") }
-        func isSystem(_ c: GradioConfig.Component) -> Bool { c.label?.lowercased().contains("system") == true }
+        let names = parameterNames(dependency, components: components, info: info)
+        func isSystem(_ index: Int) -> Bool {
+            components[index].label?.lowercased().contains("system") == true || names[index]?.lowercased().contains("system") == true
+        }
 
-        guard let messageIndex = components.firstIndex(where: { $0.type == "textbox" && !isSystem($0) }) else { return nil }
+        guard let messageIndex = components.indices.first(where: { components[$0].type == "textbox" && !isSystem($0) }) else { return nil }
         let chatbotInput = components.firstIndex { isChatbot($0.type) }
         let chatbotOutput = outputs.firstIndex { $0.id == chatbotInput.map { components[$0].id } } ?? outputs.firstIndex { isChatbot($0.type) }
         let shape: Shape
@@ -154,7 +163,7 @@ extension ChatEndpoint {
             return nil
         }
 
-        let systemIndex = components.indices.first { $0 != messageIndex && components[$0].type == "textbox" && isSystem(components[$0]) }
+        let systemIndex = components.indices.first { $0 != messageIndex && components[$0].type == "textbox" && isSystem($0) }
             ?? components.indices.first { $0 != messageIndex && components[$0].type == "textbox" }
         // The model: a radio or dropdown labelled "model", else the first one.
         let isChoice = { (c: GradioConfig.Component) in c.type == "radio" || c.type == "dropdown" }
@@ -170,7 +179,8 @@ extension ChatEndpoint {
                 ? .slider(minimum: component.minimum, maximum: component.maximum, step: component.step)
                 : .fixed
             }
-            return Input(componentID: component.id, type: component.type, label: component.label, role: role, defaultValue: component.value ?? .null)
+            return Input(componentID: component.id, type: component.type, label: component.label, role: role,
+                         defaultValue: component.value ?? .null, parameterName: names[index])
         }
         return ChatEndpoint(
             endpoint: GradioEndpoint(apiName: dependency.apiName ?? "fn_index \(dependency.fnIndex)", fnIndex: dependency.fnIndex, triggerID: dependency.triggerID),
@@ -182,6 +192,20 @@ extension ChatEndpoint {
     }
 
     static func isChatbot(_ type: String) -> Bool { type.contains("chatbot") }
+
+    /// The `/info` parameter names of a named endpoint, by input position. `/info` leaves out
+    /// `state` inputs; when its count does not match the rest, no names are used.
+    static func parameterNames(_ dependency: GradioConfig.Dependency, components: [GradioConfig.Component], info: JSONValue?) -> [Int: String] {
+        guard let apiName = dependency.apiName,
+              let parameters = info?["named_endpoints"]?["/" + apiName]?["parameters"]?.arrayValue else { return [:] }
+        let listed = components.indices.filter { components[$0].type != "state" }
+        guard listed.count == parameters.count else { return [:] }
+        var names: [Int: String] = [:]
+        for (index, parameter) in zip(listed, parameters) {
+            if let name = parameter["parameter_name"]?.stringValue { names[index] = name }
+        }
+        return names
+    }
 
     /// A model input's own choices; a hidden one with none (the Qwen2.5 Space's) gets the
     /// choices of the radios and dropdowns whose events write it, in config order.
