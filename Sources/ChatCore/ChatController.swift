@@ -71,9 +71,13 @@ public struct ChatController: Sendable {
     public private(set) var transcript = Transcript()
     private var interruptsAtPrompt = 0
 
-    /// The Space's model choices, once its chat endpoint is known (empty: it has none).
-    public mutating func offerModels(_ choices: [String]) {
+    /// The Space's model choices, once its chat endpoint is known (empty: it has none). A
+    /// model the Space does not offer becomes its default, so the prompt shows what is sent.
+    public mutating func offerModels(_ choices: [String], default defaultModel: String? = nil) {
         settings.modelChoices = choices
+        if !choices.isEmpty, !choices.contains(settings.modelSize) {
+            settings.modelSize = defaultModel.flatMap { choices.contains($0) ? $0 : nil } ?? choices[0]
+        }
     }
 
     public init(settings: ChatSettings = ChatSettings()) {

@@ -124,7 +124,7 @@ final class InteractiveChat {
             live?.drawFrame()
         }
         runningRequest = nil
-        if let space = service.currentSpace { controller.offerModels(space.chat.modelChoices ?? []) }
+        if let space = service.currentSpace { controller.offerModels(space.chat.modelChoices ?? [], default: space.chat.defaultModel) }
         TerminalControl.restoreInput()
         for note in notes.withLock({ $0 }) { show(note) }
         if let warning = sessions?.takeWarning() { showError(warning) }

@@ -81,11 +81,19 @@ struct ModelChoicesTests {
     @Test func offeredChoices() {
         var controller = ChatController()
         #expect(controller.handle(.line("/model qwen-max"), now: 1) == [.showError("unknown model size 'qwen-max'; choose one of \(QwenSpace.modelSizes.joined(separator: " "))")])
-        controller.offerModels(["qwen-max", "qwen-plus"])
+        controller.offerModels(["qwen-turbo", "qwen-max", "qwen-plus"], default: "qwen-max")
+        // 72B is not offered: the Space's default takes its place.
+        #expect(controller.settings.modelSize == "qwen-max")
         #expect(controller.handle(.line("/model QWEN-PLUS"), now: 2) == [.show("model set to Qwen2.5-qwen-plus")])
         #expect(controller.settings.modelSize == "qwen-plus")
-        #expect(controller.handle(.line("/model 7B"), now: 3) == [.showError("unknown model size '7B'; choose one of qwen-max qwen-plus")])
+        #expect(controller.handle(.line("/model 7B"), now: 3) == [.showError("unknown model size '7B'; choose one of qwen-turbo qwen-max qwen-plus")])
         controller.offerModels([])
         #expect(controller.handle(.line("/model 7B"), now: 4) == [.showError("this Space's chat endpoint has no model choice")])
+        controller.offerModels(QwenSpace.modelSizes, default: "72B")
+        #expect(controller.settings.modelSize == "72B")
+        // A size the Space offers is kept.
+        _ = controller.handle(.line("/model 7b"), now: 5)
+        controller.offerModels(QwenSpace.modelSizes, default: "72B")
+        #expect(controller.settings.modelSize == "7B")
     }
 }
