@@ -80,6 +80,13 @@ public struct ChatController: Sendable {
         }
     }
 
+    /// The Space's own defaults for what is still at qwen-chat's (once, after the first
+    /// connection), so `/system`, `/model` and the prompt show what is sent.
+    public mutating func adoptSpaceDefaults(model: String?, systemPrompt: String?) {
+        if let model, settings.modelSize == QwenSpace.defaultModelSize { settings.modelSize = model }
+        if let systemPrompt, settings.systemPrompt == QwenSpace.defaultSystemPrompt { settings.systemPrompt = systemPrompt }
+    }
+
     public init(settings: ChatSettings = ChatSettings()) {
         self.settings = settings
     }

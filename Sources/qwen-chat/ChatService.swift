@@ -14,6 +14,9 @@ final class ChatService: Sendable {
     /// (while the settings still hold qwen-chat's defaults).
     let modelGiven: Bool
     let systemGiven: Bool
+    /// Until the REPL adopts the Space's defaults into its settings, settings at qwen-chat's
+    /// defaults stand for "the Space's own".
+    private let defaultsPending = Mutex(true)
     private let state = Mutex<(connection: GradioConnection, space: SpaceEndpoint)?>(nil)
 
     init(client: GradioClient, retry: RetryPolicy, apiName: String? = nil, modelGiven: Bool = true, systemGiven: Bool = true) {
@@ -36,8 +39,9 @@ final class ChatService: Sendable {
             driver.readReply(fromOutput: space.chat.replyOutputIndex)
             // Settings still at qwen-chat's defaults leave the Space's own in place; a size the
             // Space does not offer gets its default too.
-            let model = !modelGiven && modelSize == QwenSpace.defaultModelSize ? nil : space.chat.canonicalModel(modelSize)
-            let system = !systemGiven && systemPrompt == QwenSpace.defaultSystemPrompt && space.chat.hasSystemDefault ? nil : systemPrompt
+            let pending = defaultsPending.withLock { $0 }
+            let model = pending && !modelGiven && modelSize == QwenSpace.defaultModelSize ? nil : space.chat.canonicalModel(modelSize)
+            let system = pending && !systemGiven && systemPrompt == QwenSpace.defaultSystemPrompt && space.chat.hasSystemDefault ? nil : systemPrompt
             let data = space.chat.requestData(message: userTurn, systemPrompt: system, model: model)
             try await client.submit(connection, data: data, sessionHash: GradioClient.makeSessionHash(), retry: retry) { event, outputs in
                 for output in driver.handle(event, outputs: outputs) { post(output) }
@@ -49,6 +53,19 @@ final class ChatService: Sendable {
             }
             return TurnDriver.finished(error)
         }
+    }
+
+    /// The Space's defaults for the settings the command line left alone, once, when the
+    /// endpoint is known: from then on the settings say exactly what is sent.
+    func takeSpaceDefaults() -> (model: String?, systemPrompt: String?)? {
+        guard let space = currentSpace else { return nil }
+        let pending = defaultsPending.withLock { pending in
+            defer { pending = false }
+            return pending
+        }
+        guard pending else { return nil }
+        let model = modelGiven ? nil : space.chat.defaultModel.flatMap { space.chat.canonicalModel($0) }
+        return (model, systemGiven ? nil : space.chat.systemDefault)
     }
 
     /// Reads the config and finds the chat endpoint (once); for `--describe` and `--model`.

@@ -124,6 +124,9 @@ final class InteractiveChat {
             live?.drawFrame()
         }
         runningRequest = nil
+        if let defaults = service.takeSpaceDefaults() {
+            controller.adoptSpaceDefaults(model: defaults.model, systemPrompt: defaults.systemPrompt)
+        }
         if let space = service.currentSpace { controller.offerModels(space.chat.modelChoices ?? [], default: space.chat.defaultModel) }
         TerminalControl.restoreInput()
         for note in notes.withLock({ $0 }) { show(note) }

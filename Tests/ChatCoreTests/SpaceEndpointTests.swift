@@ -97,3 +97,19 @@ struct ModelChoicesTests {
         #expect(controller.settings.modelSize == "7B")
     }
 }
+
+@Suite("The Space's defaults in the REPL settings")
+struct SpaceDefaultsTests {
+    @Test func adoptedOnlyWhereStillAtQwensDefaults() {
+        var controller = ChatController()
+        controller.adoptSpaceDefaults(model: "7B", systemPrompt: "You are a helpful assistant.")
+        #expect(controller.settings.modelSize == "7B")
+        #expect(controller.settings.systemPrompt == "You are a helpful assistant.")
+        var chosen = ChatController()
+        _ = chosen.handle(.line("/model 3B"), now: 1)
+        _ = chosen.handle(.line("/system Be brief."), now: 2)
+        chosen.adoptSpaceDefaults(model: "7B", systemPrompt: "You are a helpful assistant.")
+        #expect(chosen.settings.modelSize == "3B")
+        #expect(chosen.settings.systemPrompt == "Be brief.")
+    }
+}

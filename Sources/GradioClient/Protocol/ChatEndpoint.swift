@@ -74,8 +74,12 @@ public struct ChatEndpoint: Sendable, Equatable {
     public var takesSystemPrompt: Bool { inputs.contains { $0.role == .systemPrompt } }
 
     /// Whether the system prompt input has a non-empty default of its own.
-    public var hasSystemDefault: Bool {
-        inputs.contains { $0.role == .systemPrompt && !($0.defaultValue.stringValue ?? "").isEmpty }
+    public var hasSystemDefault: Bool { systemDefault != nil }
+
+    /// The system prompt input's own default, when it has a non-empty one.
+    public var systemDefault: String? {
+        guard let text = inputs.first(where: { $0.role == .systemPrompt })?.defaultValue.stringValue, !text.isEmpty else { return nil }
+        return text
     }
 
     /// The join's `data`: the message, an empty history, the system prompt and the model (nil:
