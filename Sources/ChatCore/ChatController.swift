@@ -4,6 +4,8 @@ import GradioClient
 public struct ChatSettings: Sendable, Equatable {
     public var systemPrompt = QwenSpace.defaultSystemPrompt
     public var modelSize = QwenSpace.defaultModelSize
+    /// What `/model` accepts: the Space's choices once its endpoint is known, else Qwen2.5's.
+    public var modelChoices = QwenSpace.modelSizes
     public var showStats = false
     public var markdown = true
 
@@ -70,6 +72,22 @@ public struct ChatController: Sendable {
     public private(set) var settings: ChatSettings
     public private(set) var transcript = Transcript()
     private var interruptsAtPrompt = 0
+
+    /// The Space's model choices, once its chat endpoint is known (empty: it has none). A
+    /// model the Space does not offer becomes its default, so the prompt shows what is sent.
+    public mutating func offerModels(_ choices: [String], default defaultModel: String? = nil) {
+        settings.modelChoices = choices
+        if !choices.isEmpty, !choices.contains(settings.modelSize) {
+            settings.modelSize = defaultModel.flatMap { choices.contains($0) ? $0 : nil } ?? choices[0]
+        }
+    }
+
+    /// The Space's own defaults for what is still at qwen-chat's (once, after the first
+    /// connection), so `/system`, `/model` and the prompt show what is sent.
+    public mutating func adoptSpaceDefaults(model: String?, systemPrompt: String?) {
+        if let model, settings.modelSize == QwenSpace.defaultModelSize { settings.modelSize = model }
+        if let systemPrompt, settings.systemPrompt == QwenSpace.defaultSystemPrompt { settings.systemPrompt = systemPrompt }
+    }
 
     public init(settings: ChatSettings = ChatSettings()) {
         self.settings = settings
@@ -157,7 +175,7 @@ public struct ChatController: Sendable {
         guard SlashCommand.isCommand(text) else {
             return startTurn(text.hasPrefix("//") ? String(text.dropFirst()) : text, now: now)
         }
-        switch SlashCommand.parse(text) {
+        switch SlashCommand.parse(text, modelChoices: settings.modelChoices) {
         case .failure(let error):
             return [.showError(error.description)]
         case .success(let command):
@@ -191,7 +209,7 @@ public struct ChatController: Sendable {
             settings.systemPrompt = QwenSpace.defaultSystemPrompt
             return [.show("system prompt reset to the Space's default: \(settings.systemPrompt)")]
         case .model(nil):
-            return [.show("model: Qwen2.5-\(settings.modelSize) (sizes: \(QwenSpace.modelSizes.joined(separator: " ")))")]
+            return [.show("model: Qwen2.5-\(settings.modelSize) (sizes: \(settings.modelChoices.joined(separator: " ")))")]
         case .model(let size?):
             settings.modelSize = size
             return [.show("model set to Qwen2.5-\(size)")]

@@ -6,6 +6,8 @@ public struct ChatInfo: Sendable {
     public var endpoint: String
     /// The config and endpoint in use, or nil before the first turn connects.
     public var server: (config: GradioConfig, endpoint: GradioEndpoint)?
+    /// The chat endpoint found on the Space: its inputs and how each is filled.
+    public var space: SpaceEndpoint?
     public var settings: ChatSettings
     public var turns: Int
     public var characters: Int
@@ -14,7 +16,8 @@ public struct ChatInfo: Sendable {
     public var inputHistory: String?
 
     public init(endpoint: String, server: (config: GradioConfig, endpoint: GradioEndpoint)?, settings: ChatSettings, turns: Int,
-                characters: Int, sessionFile: String?, inputHistory: String?) {
+                characters: Int, sessionFile: String?, inputHistory: String?, space: SpaceEndpoint? = nil) {
+        self.space = space
         self.endpoint = endpoint
         self.server = server
         self.settings = settings
@@ -27,10 +30,12 @@ public struct ChatInfo: Sendable {
     public var text: String {
         var lines = ["endpoint: \(endpoint)"]
         if let server {
-            lines.append("gradio: \(server.config.version ?? "unknown version") (\(server.config.protocolName)), \(QwenSpace.apiName) = fn_index \(server.endpoint.fnIndex)")
+            lines.append("gradio: \(server.config.version ?? "unknown version") (\(server.config.protocolName)), \(server.endpoint.apiName) = fn_index \(server.endpoint.fnIndex)")
         } else {
             lines.append("gradio: not connected yet")
         }
+        // The inputs as `--describe` shows them, after its own gradio line.
+        if let space { lines += space.description.split(separator: "\n").dropFirst().map { "  " + $0 } }
         lines.append("model: Qwen2.5-\(settings.modelSize)")
         lines.append("system prompt: \(settings.systemPrompt)")
         lines.append("transcript: \(turns) turn\(turns == 1 ? "" : "s"), \(characters) characters")

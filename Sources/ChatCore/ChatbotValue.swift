@@ -5,13 +5,15 @@ import GradioClient
 /// - pairs of message objects with `text` (the Qwen Space's modelscope_studio chatbot),
 /// - messages `{role, content}` with string content (Gradio 4/5 `type="messages"`),
 /// - messages whose content is a list of `{type: "text", text}` parts (Gradio 6),
-/// - or a bare string (a `ChatInterface` whose output is the reply itself).
+/// - or a bare string or one message (a `ChatInterface` whose output is the reply itself).
 public enum ChatbotValue {
     /// The text and the path to it, or nil when there is no assistant reply yet.
     public static func latestReply(in value: JSONValue) -> (text: String, path: [JSONPathComponent])? {
         switch value {
         case .string(let text):
             return (text, [])
+        case .object:
+            return messageText(value, path: [])
         case .array(let items):
             guard let last = items.indices.last else { return nil }
             // Pairs: [user, assistant].

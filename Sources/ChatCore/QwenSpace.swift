@@ -27,6 +27,23 @@ public enum QwenSpace {
         [.string(userTurn), .array([]), .string(systemPrompt), .string(modelSize)]
     }
 
+    /// The Space's `model_chat` layout, for when its config cannot be read or lists no
+    /// components: `[query, history, system, model size]` in, the chatbot at output 1.
+    public static func preset(fnIndex: Int = fallbackEndpoint.fnIndex, triggerID: Int? = fallbackEndpoint.triggerID) -> ChatEndpoint {
+        ChatEndpoint(
+            endpoint: GradioEndpoint(apiName: apiName, fnIndex: fnIndex, triggerID: triggerID),
+            shape: .chatbot,
+            inputs: [
+                .init(componentID: nil, type: "textbox", label: "Input", role: .message, defaultValue: .string("")),
+                .init(componentID: nil, type: "chatbot", label: nil, role: .history, defaultValue: .array([])),
+                .init(componentID: nil, type: "textbox", label: "System", role: .systemPrompt, defaultValue: .string(defaultSystemPrompt)),
+                .init(componentID: nil, type: "radio", label: nil, role: .model(choices: modelSizes), defaultValue: .string(defaultModelSize)),
+            ],
+            replyOutputIndex: chatbotOutputIndex,
+            replyOutputType: "chatbot"
+        )
+    }
+
     /// The model size as the Space spells it, matched case-insensitively; nil if unknown.
     public static func canonicalModelSize(_ text: String) -> String? {
         modelSizes.first { $0.lowercased() == text.lowercased() }

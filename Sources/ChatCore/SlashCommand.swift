@@ -36,7 +36,7 @@ public enum SlashCommand: Sendable, Equatable {
              details: "/system shows the system prompt in force. /system TEXT sets it for the next turns. /system reset restores the Space's default.",
              completions: ["reset"]),
         Help(name: "model", usage: "/model [size]", summary: "show or set the model size",
-             details: "Sizes: \(QwenSpace.modelSizes.joined(separator: " ")). The default is \(QwenSpace.defaultModelSize).",
+             details: "The Space's own choices once connected (see /info); on Qwen/Qwen2.5: \(QwenSpace.modelSizes.joined(separator: " ")). The default is \(QwenSpace.defaultModelSize).",
              completions: QwenSpace.modelSizes),
         Help(name: "clear", usage: "/clear", summary: "start a fresh transcript (keeps the system prompt)",
              details: "Starts a new session file; the old one stays on disk (see /sessions).", completions: []),
@@ -76,7 +76,8 @@ public enum SlashCommand: Sendable, Equatable {
     }
 
     /// Parses `/name args`. Unknown commands get a suggestion.
-    public static func parse(_ line: String) -> Result<SlashCommand, ParseError> {
+    /// - Parameter modelChoices: the sizes `/model` accepts (the Space's, once known).
+    public static func parse(_ line: String, modelChoices: [String] = QwenSpace.modelSizes) -> Result<SlashCommand, ParseError> {
         let trimmed = line.trimmingWhitespace()
         guard trimmed.hasPrefix("/") else { return .failure(ParseError("not a command")) }
         let body = trimmed.dropFirst()
@@ -93,8 +94,9 @@ public enum SlashCommand: Sendable, Equatable {
             return .success(.system(.set(argument)))
         case "model":
             if argument.isEmpty { return .success(.model(nil)) }
-            guard let size = QwenSpace.canonicalModelSize(argument) else {
-                return .failure(ParseError("unknown model size '\(argument)'; choose one of \(QwenSpace.modelSizes.joined(separator: " "))"))
+            guard !modelChoices.isEmpty else { return .failure(ParseError("this Space's chat endpoint has no model choice")) }
+            guard let size = modelChoices.first(where: { $0.lowercased() == argument.lowercased() }) else {
+                return .failure(ParseError("unknown model size '\(argument)'; choose one of \(modelChoices.joined(separator: " "))"))
             }
             return .success(.model(size))
         case "clear": return noArguments(.clear)

@@ -46,6 +46,11 @@ public struct TurnDriver: Sendable {
     /// The reply as told so far through `.text` events.
     public var text: String { tracker.text }
 
+    /// The discovered endpoint puts the reply in this output (the Qwen2.5 layout's is 1).
+    public mutating func readReply(fromOutput index: Int) {
+        tracker = ReplyTracker(outputIndex: index)
+    }
+
     /// The connection was made; a fallback to the known endpoint is worth a note.
     public func connected(fallbackReason: String?) -> [Event] {
         fallbackReason.map { [.note($0)] } ?? []

@@ -26,6 +26,20 @@ public struct GradioConnection: Sendable {
     public var fallbackReason: String?
 
     public var apiBase: String { root + config.apiPrefix }
+
+    public init(root: String, config: GradioConfig, endpoint: GradioEndpoint, fallbackReason: String? = nil) {
+        self.root = root
+        self.config = config
+        self.endpoint = endpoint
+        self.fallbackReason = fallbackReason
+    }
+}
+
+/// An app's `/config`, or why there is none to use.
+public enum ConfigAnswer: Sendable {
+    case config(GradioConfig)
+    /// The server answered but gave no usable config (a plain 404, or not JSON): the reason.
+    case unavailable(String)
 }
 
 /// A client for Gradio's queue API (`sse_v1` … `sse_v3`, Gradio 4.9 to 6.x).
@@ -77,32 +91,64 @@ public struct GradioClient: Sendable {
         }
     }
 
-    private func connectOnce(apiName: String, fallback: GradioEndpoint?) async throws -> GradioConnection {
+    /// Reads `/config`, waiting and trying again while the Space is busy or asleep.
+    /// - Throws: `GradioError` — unreachable, space down, or a Gradio version this client
+    ///   does not speak.
+    public func fetchConfig(retry: RetryPolicy = .none, onRetry: (JobEvent) -> Void = { _ in }) async throws -> ConfigAnswer {
+        var attempt = 0
+        while true {
+            do {
+                return try await fetchConfigOnce()
+            } catch let error as GradioError where error.isTransient && attempt < retry.maxRetries {
+                attempt += 1
+                try await retry.wait(attempt: attempt, reason: error, notify: onRetry)
+            }
+        }
+    }
+
+    private func fetchConfigOnce() async throws -> ConfigAnswer {
         let request = HTTPRequest(method: "GET", url: root + "/config", headers: headers + [("Accept", "application/json")])
         let (head, body) = try await perform(request)
-        var reason: String?
-        var config = GradioConfig(version: nil, protocolName: "sse_v3", apiPrefix: "", dependencies: [])
-        if head.status == 200, let json = try? JSONValue.parse(body), let parsed = try? GradioConfig(json: json) {
-            config = parsed
+        if head.status == 200, let json = try? JSONValue.parse(body), let config = try? GradioConfig(json: json) {
             guard config.isSupported else {
                 throw GradioError(.unsupportedVersion, "unsupported Gradio version \(config.version ?? "unknown") (protocol \(config.protocolName)); \(product) speaks Gradio 4.9 and later (sse_v1 to sse_v3)")
             }
+            return .config(config)
+        }
+        // A plain 404 (not a web page) is an app without /config: the caller may fall back.
+        if let error = Self.classify(head, body, context: "reading the app's config"),
+           !(head.status == 404 && error.code == .badResponse) {
+            throw error
+        }
+        return .unavailable("could not read the app's config (HTTP \(head.status))")
+    }
+
+    /// Reads `{api_prefix}/info` (parameter names, labels and defaults of the named endpoints).
+    /// Best effort: nil when the app does not serve it or anything goes wrong.
+    public func fetchInfo(_ config: GradioConfig) async -> JSONValue? {
+        let request = HTTPRequest(method: "GET", url: root + config.apiPrefix + "/info", headers: headers + [("Accept", "application/json")])
+        guard let (head, body) = try? await perform(request), head.status == 200,
+              let json = try? JSONValue.parse(body), json["named_endpoints"]?.objectValue != nil else { return nil }
+        return json
+    }
+
+    private func connectOnce(apiName: String, fallback: GradioEndpoint?) async throws -> GradioConnection {
+        var config = GradioConfig(version: nil, protocolName: "sse_v3", apiPrefix: "", dependencies: [])
+        let reason: String
+        switch try await fetchConfigOnce() {
+        case .config(let parsed):
+            config = parsed
             if let dependency = config.dependency(named: apiName) {
                 return GradioConnection(root: root, config: config, endpoint: GradioEndpoint(apiName: apiName, fnIndex: dependency.fnIndex, triggerID: dependency.triggerID))
             }
             reason = "the app's config has no endpoint '\(apiName)'"
-        } else {
-            // A plain 404 (not a web page) is an app without /config: use the fallback.
-            if let error = Self.classify(head, body, context: "reading the app's config"),
-               !(head.status == 404 && error.code == .badResponse) {
-                throw error
-            }
-            reason = "could not read the app's config (HTTP \(head.status))"
+        case .unavailable(let why):
+            reason = why
         }
         guard let fallback else {
             throw GradioError(.endpointNotFound, "the app at \(root) has no endpoint '\(apiName)'")
         }
-        return GradioConnection(root: root, config: config, endpoint: fallback, fallbackReason: "\(reason!); using fn_index \(fallback.fnIndex)")
+        return GradioConnection(root: root, config: config, endpoint: fallback, fallbackReason: "\(reason); using fn_index \(fallback.fnIndex)")
     }
 
     /// Joins the queue with `data`, follows the job to its end, and calls `onEvent` for each

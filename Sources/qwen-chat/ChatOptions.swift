@@ -8,7 +8,7 @@ struct ChatOptions: ParsableCommand {
 
     static let configuration = CommandConfiguration(
         commandName: "qwen-chat",
-        abstract: "Chat with the Qwen 2.5 models of the Hugging Face Space Qwen/Qwen2.5 from a terminal.",
+        abstract: "Chat with the Qwen 2.5 models of the Hugging Face Space Qwen/Qwen2.5, or any Gradio chat Space, from a terminal.",
         discussion: """
         With no message and a terminal on standard input, starts the interactive chat (/help lists \
         its commands). With prompt words, or with text on standard input, sends one turn and \
@@ -35,14 +35,23 @@ struct ChatOptions: ParsableCommand {
     var space: String?
 
     // Free text: the next word is the value even when it starts with a dash ("- Answer briefly").
-    @Option(parsing: .unconditional, help: ArgumentHelp("The system prompt.", valueName: "text"))
-    var system = QwenSpace.defaultSystemPrompt
+    @Option(name: .customLong("system"), parsing: .unconditional, help: ArgumentHelp("The system prompt (default: the Space's own, else Qwen's).", valueName: "text"))
+    var systemText: String?
+
+    var system: String { systemText ?? QwenSpace.defaultSystemPrompt }
+    var systemGiven: Bool { systemText != nil }
 
     @Option(
-        help: ArgumentHelp("Model size: \(QwenSpace.modelSizes.joined(separator: ", ")).", valueName: "size"),
+        help: ArgumentHelp("The model: one of the Space's choices (on Qwen/Qwen2.5: \(QwenSpace.modelSizes.joined(separator: ", "))). Default: the Space's own.", valueName: "size"),
         completion: .list(QwenSpace.modelSizes)
     )
-    var model = QwenSpace.defaultModelSize
+    var model: String?
+
+    @Option(help: ArgumentHelp("Call this endpoint of the Space instead of the chat endpoint found in its config.", valueName: "name"))
+    var apiName: String?
+
+    @Flag(help: "Show the Space's Gradio version, chat endpoint and inputs, and how each is filled; then exit.")
+    var describe = false
 
     @Option(help: ArgumentHelp("A Hugging Face token for private Spaces (default: $HF_TOKEN). Never printed.", valueName: "token"))
     var token: String?
@@ -91,10 +100,8 @@ struct ChatOptions: ParsableCommand {
     }
 
     mutating func validate() throws {
-        guard let size = QwenSpace.canonicalModelSize(model) else {
-            throw ValidationError("unknown model size '\(model)'; choose one of \(QwenSpace.modelSizes.joined(separator: " "))")
-        }
-        model = size
+        if let model, model.allSatisfy(\.isWhitespace) { throw ValidationError("--model needs a size") }
+        if let apiName, apiName.isEmpty || apiName == "/" { throw ValidationError("--api-name needs an endpoint name") }
         if url != nil, space != nil {
             throw ValidationError("give --url or --space, not both")
         }

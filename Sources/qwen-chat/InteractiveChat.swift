@@ -124,6 +124,10 @@ final class InteractiveChat {
             live?.drawFrame()
         }
         runningRequest = nil
+        if let defaults = service.takeSpaceDefaults() {
+            controller.adoptSpaceDefaults(model: defaults.model, systemPrompt: defaults.systemPrompt)
+        }
+        if let space = service.currentSpace { controller.offerModels(space.chat.modelChoices ?? [], default: space.chat.defaultModel) }
         TerminalControl.restoreInput()
         for note in notes.withLock({ $0 }) { show(note) }
         if let warning = sessions?.takeWarning() { showError(warning) }
@@ -258,7 +262,8 @@ final class InteractiveChat {
             server: connection.map { ($0.config, $0.endpoint) },
             settings: settings, turns: turns, characters: characters,
             sessionFile: sessions?.path,
-            inputHistory: editor.history.map { $0.isEnabled ? $0.path : "off" }
+            inputHistory: editor.history.map { $0.isEnabled ? $0.path : "off" },
+            space: service.currentSpace
         ).text)
     }
 

@@ -45,7 +45,9 @@ guard let rootParts = URLParts(root) else {
 }
 
 var userTurn: String?
-if !options.prompt.isEmpty {
+if options.describe {
+    // Nothing to send: the description only.
+} else if !options.prompt.isEmpty {
     userTurn = options.prompt.joined(separator: " ")
 } else if isatty(0) == 0 {
     let data = FileDescriptorOutput.readAll(fd: 0)
@@ -87,9 +89,48 @@ WindowSizeFlag.install()
 
 var settings = ChatSettings()
 settings.systemPrompt = options.system
-settings.modelSize = options.model
 settings.showStats = options.stats
-let service = ChatService(client: client, retry: options.retryPolicy)
+let service = ChatService(client: client, retry: options.retryPolicy, apiName: options.apiName,
+                          modelGiven: options.model != nil, systemGiven: options.systemGiven)
+
+/// Runs `body` on a task while this thread waits; Ctrl-C cancels it (exit 130).
+func waitFor<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) -> Result<T, any Error> {
+    let result = Mutex<Result<T, any Error>?>(nil)
+    let done = DispatchSemaphore(value: 0)
+    let task = Task.detached {
+        let value: Result<T, any Error>
+        do { value = .success(try await body()) } catch { value = .failure(error) }
+        result.withLock { $0 = value }
+        done.signal()
+    }
+    while done.wait(timeout: .now() + .milliseconds(50)) == .timedOut {
+        if InterruptFlag.interrupted { task.cancel() }
+    }
+    return result.withLock { $0 }!
+}
+
+// `--describe`, and `--model` checked against the choices the Space offers: both need the config.
+if options.describe || options.model != nil {
+    let space: SpaceEndpoint
+    switch waitFor({ try await service.discover() }) {
+    case .success(let found): space = found
+    case .failure(let error):
+        if InterruptFlag.interrupted { exit(130) }
+        fail("\(error)", code: 1)
+    }
+    if options.describe {
+        FileDescriptorOutput.standardOutput.write("url: \(URLParts.redacting(root))\n\(space.description)\n")
+        exit(0)
+    }
+    settings.modelChoices = space.chat.modelChoices ?? []
+    if let model = options.model {
+        do {
+            settings.modelSize = try space.model(for: model)
+        } catch {
+            fail(error.description, code: 2)
+        }
+    }
+}
 
 guard let userTurn else {
     // No message and a terminal on stdin: the interactive chat.

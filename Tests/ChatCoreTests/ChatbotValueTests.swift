@@ -24,6 +24,8 @@ struct ChatbotValueTests {
         // A bare string (a ChatInterface whose output is the reply itself).
         (#""Hello from 你好 🙂""#, "Hello from 你好 🙂", []),
         (#""""#, "", []),
+        // One message (a `type="messages"` ChatInterface that returns a message).
+        (#"{"role":"assistant","content":"x"}"#, "x", [.key("content")]),
         // An empty reply is still a reply.
         (#"[["hi",""]]"#, "", [.index(0), .index(1)]),
     ])
@@ -50,7 +52,7 @@ struct ChatbotValueTests {
         #"[{"role":"user","content":"a"},{"role":"assistant","content":"b"},{"role":"user","content":"c"}]"#,
         #"[{"role":"user","content":"q"},{"role":"assistant","content":[]}]"#,
         #"[{"role":"user","content":"q"},{"role":"assistant","content":[{"type":"image","url":"x"}]}]"#,
-        "null", "3", #"{"role":"assistant","content":"x"}"#,
+        "null", "3", #"{"role":"user"}"#,
     ])
     func noReply(value: String) {
         #expect(ChatbotValue.latestReply(in: json(value)) == nil)

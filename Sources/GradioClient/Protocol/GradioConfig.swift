@@ -6,18 +6,63 @@ public struct GradioConfig: Sendable {
     /// `/gradio_api` on Gradio 5 and later; empty on 4.x.
     public var apiPrefix: String
     public var dependencies: [Dependency]
+    /// The app's components by id, for reading what an endpoint's inputs and outputs are.
+    public var components: [Int: Component]
 
     public struct Dependency: Sendable {
         public var fnIndex: Int
         public var apiName: String?
         public var triggerID: Int?
+        /// Component ids, in the order of the request's `data` and the reply's outputs.
+        public var inputs: [Int] = []
+        public var outputs: [Int] = []
+        /// False for events Gradio hides from its API page (`show_api: false`,
+        /// `api_visibility` other than `public`) or that run no Python function.
+        public var isPublic = true
+
+        public init(fnIndex: Int, apiName: String?, triggerID: Int?, inputs: [Int] = [], outputs: [Int] = [], isPublic: Bool = true) {
+            self.fnIndex = fnIndex
+            self.apiName = apiName
+            self.triggerID = triggerID
+            self.inputs = inputs
+            self.outputs = outputs
+            self.isPublic = isPublic
+        }
     }
 
-    public init(version: String?, protocolName: String, apiPrefix: String, dependencies: [Dependency]) {
+    /// One component as the config describes it: only what endpoint discovery reads.
+    public struct Component: Sendable, Equatable {
+        public var id: Int
+        /// `textbox`, `chatbot`, `state`, `radio`, `dropdown`, `slider`, … (lower case).
+        public var type: String
+        public var label: String?
+        /// The values a radio or dropdown offers (the value of `[label, value]` pairs).
+        public var choices: [String]
+        /// The component's initial value, sent for inputs the client does not fill.
+        public var value: JSONValue?
+        public var minimum: Double?
+        public var maximum: Double?
+        public var step: Double?
+
+        public init(id: Int, type: String, label: String? = nil, choices: [String] = [], value: JSONValue? = nil,
+                    minimum: Double? = nil, maximum: Double? = nil, step: Double? = nil) {
+            self.id = id
+            self.type = type
+            self.label = label
+            self.choices = choices
+            self.value = value
+            self.minimum = minimum
+            self.maximum = maximum
+            self.step = step
+        }
+    }
+
+    public init(version: String?, protocolName: String, apiPrefix: String, dependencies: [Dependency], components: [Int: Component] = [:]) {
         self.version = version
         self.protocolName = protocolName
         self.apiPrefix = apiPrefix
         self.dependencies = dependencies
+        self.components = components
     }
 
     public init(json: JSONValue) throws {
@@ -35,13 +80,41 @@ public struct GradioConfig: Sendable {
             // `targets` is [[id, "event"], ...] on 4.x+; older configs list bare ids.
             let firstTarget = dependency["targets"]?[0]
             let triggerID = firstTarget?[0]?.intValue ?? firstTarget?.intValue
+            let visibility = dependency["api_visibility"]?.stringValue
+            let isPublic = dependency["backend_fn"] != .bool(false)
+                && dependency["show_api"] != .bool(false)
+                && (visibility == nil || visibility == "public")
             dependencies.append(Dependency(
                 fnIndex: dependency["id"]?.intValue ?? position,
                 apiName: apiName,
-                triggerID: triggerID
+                triggerID: triggerID,
+                inputs: (dependency["inputs"]?.arrayValue ?? []).compactMap(\.intValue),
+                outputs: (dependency["outputs"]?.arrayValue ?? []).compactMap(\.intValue),
+                isPublic: isPublic
             ))
         }
         self.dependencies = dependencies
+        var components: [Int: Component] = [:]
+        for component in object["components"]?.arrayValue ?? [] {
+            guard let id = component["id"]?.intValue else { continue }
+            let props = component["props"]
+            // Choices are `[label, value]` pairs on 4.x and later, bare values before.
+            let choices: [String] = (props?["choices"]?.arrayValue ?? []).compactMap { choice in
+                if case .array(let pair) = choice { return pair.count > 1 ? pair[1].choiceText : pair.first?.choiceText }
+                return choice.choiceText
+            }
+            components[id] = Component(
+                id: id,
+                type: (component["type"]?.stringValue ?? "").lowercased(),
+                label: props?["label"]?.stringValue,
+                choices: choices,
+                value: props?["value"],
+                minimum: props?["minimum"]?.doubleValue,
+                maximum: props?["maximum"]?.doubleValue,
+                step: props?["step"]?.doubleValue
+            )
+        }
+        self.components = components
     }
 
     /// Gradio before 4.x put no `protocol` in its config; those versions speak websockets.
@@ -57,8 +130,21 @@ public struct GradioConfig: Sendable {
     /// Whether `process_generating` carries edit ops after the first message.
     public var sendsDiffs: Bool { protocolName != "sse_v1" }
 
+    public func component(_ id: Int) -> Component? { components[id] }
+
     public func dependency(named apiName: String) -> Dependency? {
         let bare = apiName.hasPrefix("/") ? String(apiName.dropFirst()) : apiName
         return dependencies.first { $0.apiName == bare }
+    }
+}
+
+private extension JSONValue {
+    /// A choice's value as text: strings as they are, numbers as written.
+    var choiceText: String? {
+        switch self {
+        case .string(let text): text
+        case .number: jsonText
+        default: nil
+        }
     }
 }

@@ -1,0 +1,114 @@
+import GradioClient
+
+/// The chat endpoint qwen-chat talks to on a Space: found from the Space's config by signature,
+/// or the Qwen2.5 preset when the config cannot be read or lists no components.
+public struct SpaceEndpoint: Sendable {
+    /// The config as read; nil when the Space gave none.
+    public var config: GradioConfig?
+    public var chat: ChatEndpoint
+    /// Why the preset was taken, worth one note to the user.
+    public var note: String?
+
+    public init(config: GradioConfig?, chat: ChatEndpoint, note: String? = nil) {
+        self.config = config
+        self.chat = chat
+        self.note = note
+    }
+
+    /// - Parameters:
+    ///   - info: the Space's `{api_prefix}/info`, when it serves one.
+    ///   - apiName: `--api-name`: this endpoint instead of the discovered one.
+    /// - Throws: `GradioError(.endpointNotFound)` when the Space has no chat endpoint.
+    public static func choose(_ answer: ConfigAnswer, info: JSONValue? = nil, apiName: String?) throws(GradioError) -> SpaceEndpoint {
+        let named = apiName.map { $0.hasPrefix("/") ? String($0.dropFirst()) : $0 }
+        let wantsPreset = named == nil || named == QwenSpace.apiName
+        switch answer {
+        case .unavailable(let reason):
+            guard wantsPreset else {
+                throw GradioError(.endpointNotFound, "\(reason), so the endpoint '\(named!)' cannot be found")
+            }
+            let preset = QwenSpace.preset()
+            return SpaceEndpoint(config: nil, chat: preset, note: "\(reason); using fn_index \(preset.endpoint.fnIndex)")
+        case .config(let config):
+            do {
+                var chat = try ChatEndpoint.discover(in: config, info: info, apiName: named)
+                // A model radio with no choices of its own on the Qwen2.5 Space: today's list.
+                if chat.endpoint.apiName == QwenSpace.apiName, chat.modelChoices == [],
+                   let index = chat.inputs.firstIndex(where: { if case .model = $0.role { true } else { false } }) {
+                    chat.inputs[index].role = .model(choices: QwenSpace.modelSizes)
+                }
+                return SpaceEndpoint(config: config, chat: chat)
+            } catch {
+                // A config naming `model_chat` without its components: the known layout.
+                if wantsPreset, let dependency = config.dependency(named: QwenSpace.apiName) {
+                    return SpaceEndpoint(config: config, chat: QwenSpace.preset(fnIndex: dependency.fnIndex, triggerID: dependency.triggerID))
+                }
+                throw error
+            }
+        }
+    }
+
+    /// The model value to send for a requested size: the Space's spelling of it, nil for the
+    /// Space's own default.
+    /// - Throws: a one-line message when the Space does not offer it or has no model input.
+    public func model(for requested: String) throws(ModelError) -> String {
+        guard let choices = chat.modelChoices else {
+            throw ModelError("this Space's chat endpoint has no model choice; leave out --model")
+        }
+        guard let model = chat.canonicalModel(requested) else {
+            throw ModelError("unknown model size '\(requested)'; choose one of \(choices.joined(separator: " "))")
+        }
+        return model
+    }
+
+    public struct ModelError: Error, CustomStringConvertible {
+        public var description: String
+        public init(_ description: String) { self.description = description }
+    }
+
+    /// What `--describe` and `/info` show: version, protocol, endpoint, each input and how it
+    /// is filled, the choices the Space offers.
+    public var description: String {
+        var lines: [String] = []
+        if let config {
+            lines.append("gradio: \(config.version ?? "unknown version"), protocol \(config.protocolName)" + (config.apiPrefix.isEmpty ? "" : ", api prefix \(config.apiPrefix)"))
+        } else {
+            lines.append("gradio: no config (\(note ?? "not read")); the Qwen2.5 preset")
+        }
+        lines.append("endpoint: /\(chat.endpoint.apiName) (fn_index \(chat.endpoint.fnIndex), \(chat.shape.rawValue)); reply from output \(chat.replyOutputIndex) (\(chat.replyOutputType))")
+        lines.append("inputs:")
+        for (index, input) in chat.inputs.enumerated() {
+            let name = input.type + (input.label.map { " \"\(Self.shortLabel($0))\"" } ?? "")
+                + (input.parameterName.map { " (\($0))" } ?? "")
+            lines.append("  \(index) \(name): \(Self.filling(input))")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func filling(_ input: ChatEndpoint.Input) -> String {
+        switch input.role {
+        case .message: return "the message"
+        case .history: return "history, sent empty (the transcript stays here)"
+        case .systemPrompt: return "the system prompt (--system)"
+        case .model(let choices):
+            let shownDefault = input.defaultValue.stringValue.map { ", default \($0)" } ?? ""
+            return "the model (--model)\(shownDefault); choices: \(choices.isEmpty ? "none listed" : choices.joined(separator: " "))"
+        case .slider(let minimum, let maximum, let step):
+            var range = ""
+            if let minimum, let maximum { range = " (\(Self.number(minimum)) to \(Self.number(maximum))" + (step.map { ", step \(Self.number($0))" } ?? "") + ")" }
+            return "default \(input.defaultValue.jsonText)\(range)"
+        case .fixed:
+            return "default \(Self.shortLabel(input.defaultValue.jsonText))"
+        }
+    }
+
+    static func number(_ value: Double) -> String {
+        value.rounded() == value && abs(value) < 1e15 ? String(Int(value)) : String(value)
+    }
+
+    /// One line, at most 60 characters.
+    static func shortLabel(_ text: String) -> String {
+        let line = text.split(whereSeparator: \.isNewline).joined(separator: " ")
+        return line.count > 60 ? String(line.prefix(59)) + "…" : line
+    }
+}

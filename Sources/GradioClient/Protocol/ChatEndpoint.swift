@@ -1,0 +1,226 @@
+/// A chat function of a Gradio app and how to fill each of its inputs, found from the config
+/// by signature (`ChatEndpoint.discover`) or given as a preset by the caller.
+///
+/// A request carries one message and an empty history: the caller keeps the transcript.
+public struct ChatEndpoint: Sendable, Equatable {
+    /// The two common layouts of a chat function.
+    public enum Shape: String, Sendable, Equatable {
+        /// A Blocks event: a message textbox and a chatbot in, the chatbot (with the reply) out.
+        case chatbot
+        /// `gr.ChatInterface`'s API event: message and history state in, the reply itself out.
+        case chatInterface = "chat interface"
+    }
+
+    /// How the client fills an input.
+    public enum Role: Sendable, Equatable {
+        case message
+        /// Always sent empty: the Space sees only the latest turn.
+        case history
+        case systemPrompt
+        /// A radio or dropdown: the model choice, sent as the chosen value or the default.
+        case model(choices: [String])
+        /// Sent as its default value.
+        case slider(minimum: Double?, maximum: Double?, step: Double?)
+        /// Any other component, sent as its default value.
+        case fixed
+    }
+
+    public struct Input: Sendable, Equatable {
+        public var componentID: Int?
+        public var type: String
+        public var label: String?
+        public var role: Role
+        /// What is sent when the client does not fill it (the component's initial value).
+        public var defaultValue: JSONValue
+        /// The Python parameter's name, from `{api_prefix}/info` when the app serves it.
+        public var parameterName: String?
+
+        public init(componentID: Int?, type: String, label: String?, role: Role, defaultValue: JSONValue, parameterName: String? = nil) {
+            self.componentID = componentID
+            self.type = type
+            self.label = label
+            self.role = role
+            self.defaultValue = defaultValue
+            self.parameterName = parameterName
+        }
+    }
+
+    public var endpoint: GradioEndpoint
+    public var shape: Shape
+    public var inputs: [Input]
+    /// The output holding the reply: a chatbot value, or the reply text itself.
+    public var replyOutputIndex: Int
+    public var replyOutputType: String
+
+    public init(endpoint: GradioEndpoint, shape: Shape, inputs: [Input], replyOutputIndex: Int, replyOutputType: String) {
+        self.endpoint = endpoint
+        self.shape = shape
+        self.inputs = inputs
+        self.replyOutputIndex = replyOutputIndex
+        self.replyOutputType = replyOutputType
+    }
+
+    /// The model input's choices; nil when the endpoint has no model input.
+    public var modelChoices: [String]? {
+        for input in inputs { if case .model(let choices) = input.role { return choices } }
+        return nil
+    }
+
+    /// The model the Space picks when the client sends none.
+    public var defaultModel: String? {
+        inputs.first { if case .model = $0.role { true } else { false } }?.defaultValue.stringValue
+    }
+
+    public var takesSystemPrompt: Bool { inputs.contains { $0.role == .systemPrompt } }
+
+    /// Whether the system prompt input has a non-empty default of its own.
+    public var hasSystemDefault: Bool { systemDefault != nil }
+
+    /// The system prompt input's own default, when it has a non-empty one.
+    public var systemDefault: String? {
+        guard let text = inputs.first(where: { $0.role == .systemPrompt })?.defaultValue.stringValue, !text.isEmpty else { return nil }
+        return text
+    }
+
+    /// The join's `data`: the message, an empty history, the system prompt and the model (nil:
+    /// the Space's default) and every other input at its default.
+    public func requestData(message: String, systemPrompt: String?, model: String?) -> [JSONValue] {
+        inputs.map { input in
+            switch input.role {
+            case .message: .string(message)
+            case .history: .array([])
+            case .systemPrompt: systemPrompt.map { .string($0) } ?? input.defaultValue
+            case .model: model.map { .string($0) } ?? input.defaultValue
+            case .slider, .fixed: input.defaultValue
+            }
+        }
+    }
+
+    /// The choice matching `name` case-insensitively, as the Space spells it.
+    public func canonicalModel(_ name: String) -> String? {
+        modelChoices?.first { $0.lowercased() == name.lowercased() }
+    }
+}
+
+// MARK: - Discovery
+
+extension ChatEndpoint {
+    /// Finds the chat function in a config without being told its index.
+    ///
+    /// A candidate takes a message textbox and a chatbot and gives back a chatbot (a Blocks chat),
+    /// or takes a message textbox and a history state and gives back the reply first
+    /// (`gr.ChatInterface`). Public events are preferred; among them, the first in the config.
+    /// - Parameters:
+    ///   - info: the app's `{api_prefix}/info`, if read: its parameter names help find the
+    ///     system prompt and are shown by `--describe`.
+    ///   - apiName: take this endpoint instead (with or without the leading `/`).
+    /// - Throws: `GradioError(.endpointNotFound)` with a one-line reason.
+    public static func discover(in config: GradioConfig, info: JSONValue? = nil, apiName: String? = nil) throws(GradioError) -> ChatEndpoint {
+        if let apiName {
+            guard let dependency = config.dependency(named: apiName) else {
+                let names = config.dependencies.filter(\.isPublic).compactMap(\.apiName)
+                throw GradioError(.endpointNotFound, "the app has no endpoint '\(apiName)'" + (names.isEmpty ? "" : "; its endpoints: \(names.joined(separator: ", "))"))
+            }
+            guard let found = describe(dependency, in: config, info: info, requireSignature: false) else {
+                throw GradioError(.endpointNotFound, "the endpoint '\(apiName)' is not a chat function (it needs a message textbox in and a chatbot or text out)")
+            }
+            return found
+        }
+        let candidates = config.dependencies.filter(\.isPublic) + config.dependencies.filter { !$0.isPublic }
+        for dependency in candidates {
+            if let found = describe(dependency, in: config, info: info, requireSignature: true) { return found }
+        }
+        throw GradioError(.endpointNotFound, "found no chat endpoint (a message textbox and a chatbot in, a chatbot or the reply out) in the app's config; name one with --api-name")
+    }
+
+    /// Maps one dependency's inputs and outputs to roles; nil when it is not a chat function.
+    static func describe(_ dependency: GradioConfig.Dependency, in config: GradioConfig, info: JSONValue?, requireSignature: Bool) -> ChatEndpoint? {
+        let components = dependency.inputs.map { config.component($0) ?? GradioConfig.Component(id: $0, type: "unknown") }
+        let outputs = dependency.outputs.map { config.component($0) ?? GradioConfig.Component(id: $0, type: "unknown") }
+        let names = parameterNames(dependency, components: components, info: info)
+        func isSystem(_ index: Int) -> Bool {
+            components[index].label?.lowercased().contains("system") == true || names[index]?.lowercased().contains("system") == true
+        }
+
+        guard let messageIndex = components.indices.first(where: { components[$0].type == "textbox" && !isSystem($0) }) else { return nil }
+        let chatbotInput = components.firstIndex { isChatbot($0.type) }
+        let chatbotOutput = outputs.firstIndex { $0.id == chatbotInput.map { components[$0].id } } ?? outputs.firstIndex { isChatbot($0.type) }
+        let shape: Shape
+        let historyIndex: Int?
+        let replyIndex: Int
+        if let chatbotInput, let chatbotOutput {
+            shape = .chatbot
+            historyIndex = chatbotInput
+            replyIndex = chatbotOutput
+        } else if components.indices.contains(messageIndex + 1), components[messageIndex + 1].type == "state",
+                  chatbotOutput == nil, let first = outputs.first, ["textbox", "json", "markdown"].contains(first.type) {
+            shape = .chatInterface
+            historyIndex = messageIndex + 1
+            replyIndex = 0
+        } else if !requireSignature {
+            // Named by the user: a message in, the reply in the first chatbot or text output.
+            shape = chatbotOutput == nil ? .chatInterface : .chatbot
+            historyIndex = chatbotInput
+            guard let reply = chatbotOutput ?? outputs.firstIndex(where: { ["textbox", "json", "markdown"].contains($0.type) }) else { return nil }
+            replyIndex = reply
+        } else {
+            return nil
+        }
+
+        let systemIndex = components.indices.first { $0 != messageIndex && components[$0].type == "textbox" && isSystem($0) }
+            ?? components.indices.first { $0 != messageIndex && components[$0].type == "textbox" }
+        // The model: a radio or dropdown labelled "model", else the first one.
+        let isChoice = { (c: GradioConfig.Component) in c.type == "radio" || c.type == "dropdown" }
+        let modelIndex = components.firstIndex { isChoice($0) && $0.label?.lowercased().contains("model") == true }
+            ?? components.firstIndex(where: isChoice)
+        let inputs = components.enumerated().map { index, component -> Input in
+            let role: Role = switch index {
+            case messageIndex: .message
+            case historyIndex: .history
+            case systemIndex: .systemPrompt
+            case modelIndex: .model(choices: modelChoices(component, in: config))
+            default: component.type == "slider"
+                ? .slider(minimum: component.minimum, maximum: component.maximum, step: component.step)
+                : .fixed
+            }
+            return Input(componentID: component.id, type: component.type, label: component.label, role: role,
+                         defaultValue: component.value ?? .null, parameterName: names[index])
+        }
+        return ChatEndpoint(
+            endpoint: GradioEndpoint(apiName: dependency.apiName ?? "fn_index \(dependency.fnIndex)", fnIndex: dependency.fnIndex, triggerID: dependency.triggerID),
+            shape: shape,
+            inputs: inputs,
+            replyOutputIndex: replyIndex,
+            replyOutputType: outputs[replyIndex].type
+        )
+    }
+
+    static func isChatbot(_ type: String) -> Bool { type.contains("chatbot") }
+
+    /// The `/info` parameter names of a named endpoint, by input position. `/info` leaves out
+    /// `state` inputs; when its count does not match the rest, no names are used.
+    static func parameterNames(_ dependency: GradioConfig.Dependency, components: [GradioConfig.Component], info: JSONValue?) -> [Int: String] {
+        guard let apiName = dependency.apiName,
+              let parameters = info?["named_endpoints"]?["/" + apiName]?["parameters"]?.arrayValue else { return [:] }
+        let listed = components.indices.filter { components[$0].type != "state" }
+        guard listed.count == parameters.count else { return [:] }
+        var names: [Int: String] = [:]
+        for (index, parameter) in zip(listed, parameters) {
+            if let name = parameter["parameter_name"]?.stringValue { names[index] = name }
+        }
+        return names
+    }
+
+    /// A model input's own choices; a hidden one with none (the Qwen2.5 Space's) gets the
+    /// choices of the radios and dropdowns whose events write it, in config order.
+    static func modelChoices(_ component: GradioConfig.Component, in config: GradioConfig) -> [String] {
+        if !component.choices.isEmpty { return component.choices }
+        var choices: [String] = []
+        for dependency in config.dependencies where dependency.outputs.contains(component.id) {
+            guard let trigger = dependency.triggerID.flatMap({ config.component($0) }),
+                  trigger.type == "radio" || trigger.type == "dropdown" else { continue }
+            for choice in trigger.choices where !choices.contains(choice) { choices.append(choice) }
+        }
+        return choices
+    }
+}

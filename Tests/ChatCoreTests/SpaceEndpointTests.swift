@@ -1,0 +1,115 @@
+import TestSupport
+import Testing
+@testable import ChatCore
+import GradioClient
+
+private func config(_ path: String) throws -> GradioConfig {
+    try GradioConfig(json: JSONValue.parse(Fixtures.bytes(path)))
+}
+
+@Suite("SpaceEndpoint: discovery, the Qwen2.5 preset and the description")
+struct SpaceEndpointTests {
+    @Test("no config: the preset at fn_index 3, with a note")
+    func noConfig() throws {
+        let space = try SpaceEndpoint.choose(.unavailable("could not read the app's config (HTTP 404)"), apiName: nil)
+        #expect(space.config == nil)
+        #expect(space.chat == QwenSpace.preset())
+        #expect(space.chat.endpoint == QwenSpace.fallbackEndpoint)
+        #expect(space.note == "could not read the app's config (HTTP 404); using fn_index 3")
+        #expect(space.chat.requestData(message: "q", systemPrompt: "S", model: "7B") == QwenSpace.requestData(userTurn: "q", systemPrompt: "S", modelSize: "7B"))
+        // Another endpoint cannot be found without a config.
+        #expect(throws: GradioError.self) { try SpaceEndpoint.choose(.unavailable("no config"), apiName: "respond") }
+    }
+
+    @Test("a config naming model_chat without components: the preset at its fn_index")
+    func configWithoutComponents() throws {
+        let json = try JSONValue.parse(#"{"version":"4.44.1","protocol":"sse_v3","components":[],"dependencies":[{"id":7,"api_name":"model_chat","targets":[[25,"submit"]]}]}"#)
+        let space = try SpaceEndpoint.choose(.config(try GradioConfig(json: json)), apiName: nil)
+        #expect(space.chat.endpoint == GradioEndpoint(apiName: "model_chat", fnIndex: 7, triggerID: 25))
+        #expect(space.chat.inputs == QwenSpace.preset().inputs)
+        #expect(space.note == nil)
+    }
+
+    @Test("the real Space: discovered, with its twelve sizes")
+    func realSpace() throws {
+        let space = try SpaceEndpoint.choose(.config(try config("gradio-4.44.1/config.json")), apiName: nil)
+        #expect(space.chat.endpoint == QwenSpace.fallbackEndpoint)
+        #expect(space.chat.modelChoices == QwenSpace.modelSizes)
+        #expect(try space.model(for: "math-7b") == "Math-7B")
+        #expect(throws: SpaceEndpoint.ModelError.self) { try space.model(for: "99B") }
+    }
+
+    @Test("no chat endpoint and no model_chat: endpointNotFound")
+    func noChat() throws {
+        let answer = ConfigAnswer.config(try config("shapes/gradio5-nochat.json"))
+        #expect(throws: GradioError.self) { try SpaceEndpoint.choose(answer, apiName: nil) }
+    }
+
+    @Test("--model on a Space without a model input is refused")
+    func noModelInput() throws {
+        let space = try SpaceEndpoint.choose(.config(try config("shapes/gradio6-maxdemo.json")), apiName: nil)
+        do {
+            _ = try space.model(for: "7B")
+            Issue.record("no error")
+        } catch {
+            #expect(error.description == "this Space's chat endpoint has no model choice; leave out --model")
+        }
+    }
+
+    @Test("the description of a ChatInterface with sliders-free inputs, and in /info")
+    func description() throws {
+        let space = try SpaceEndpoint.choose(.config(try config("gradio-6.31.0/config.json")), apiName: nil)
+        #expect(space.description == """
+            gradio: 6.31.0, protocol sse_v3, api prefix /gradio_api
+            endpoint: /chat (fn_index 6, chat interface); reply from output 0 (json)
+            inputs:
+              0 textbox "": the message
+              1 state: history, sent empty (the transcript stays here)
+              2 textbox "System": the system prompt (--system)
+            """)
+        var info = ChatInfo(endpoint: "http://x", server: (space.config!, space.chat.endpoint), settings: ChatSettings(), turns: 0, characters: 0,
+                            sessionFile: nil, inputHistory: nil, space: space)
+        #expect(info.text.contains("gradio: 6.31.0 (sse_v3), chat = fn_index 6\n  endpoint: /chat (fn_index 6, chat interface)"))
+        #expect(info.text.contains("\n    2 textbox \"System\": the system prompt (--system)\n"))
+        info.space = nil
+        #expect(!info.text.contains("inputs:"))
+    }
+}
+
+@Suite("/model with the Space's choices")
+struct ModelChoicesTests {
+    @Test func offeredChoices() {
+        var controller = ChatController()
+        #expect(controller.handle(.line("/model qwen-max"), now: 1) == [.showError("unknown model size 'qwen-max'; choose one of \(QwenSpace.modelSizes.joined(separator: " "))")])
+        controller.offerModels(["qwen-turbo", "qwen-max", "qwen-plus"], default: "qwen-max")
+        // 72B is not offered: the Space's default takes its place.
+        #expect(controller.settings.modelSize == "qwen-max")
+        #expect(controller.handle(.line("/model QWEN-PLUS"), now: 2) == [.show("model set to Qwen2.5-qwen-plus")])
+        #expect(controller.settings.modelSize == "qwen-plus")
+        #expect(controller.handle(.line("/model 7B"), now: 3) == [.showError("unknown model size '7B'; choose one of qwen-turbo qwen-max qwen-plus")])
+        controller.offerModels([])
+        #expect(controller.handle(.line("/model 7B"), now: 4) == [.showError("this Space's chat endpoint has no model choice")])
+        controller.offerModels(QwenSpace.modelSizes, default: "72B")
+        #expect(controller.settings.modelSize == "72B")
+        // A size the Space offers is kept.
+        _ = controller.handle(.line("/model 7b"), now: 5)
+        controller.offerModels(QwenSpace.modelSizes, default: "72B")
+        #expect(controller.settings.modelSize == "7B")
+    }
+}
+
+@Suite("The Space's defaults in the REPL settings")
+struct SpaceDefaultsTests {
+    @Test func adoptedOnlyWhereStillAtQwensDefaults() {
+        var controller = ChatController()
+        controller.adoptSpaceDefaults(model: "7B", systemPrompt: "You are a helpful assistant.")
+        #expect(controller.settings.modelSize == "7B")
+        #expect(controller.settings.systemPrompt == "You are a helpful assistant.")
+        var chosen = ChatController()
+        _ = chosen.handle(.line("/model 3B"), now: 1)
+        _ = chosen.handle(.line("/system Be brief."), now: 2)
+        chosen.adoptSpaceDefaults(model: "7B", systemPrompt: "You are a helpful assistant.")
+        #expect(chosen.settings.modelSize == "3B")
+        #expect(chosen.settings.systemPrompt == "Be brief.")
+    }
+}
