@@ -209,10 +209,10 @@ public struct ChatController: Sendable {
             settings.systemPrompt = QwenSpace.defaultSystemPrompt
             return [.show("system prompt reset to the Space's default: \(settings.systemPrompt)")]
         case .model(nil):
-            return [.show("model: Qwen2.5-\(settings.modelSize) (sizes: \(settings.modelChoices.joined(separator: " ")))")]
+            return [.show("model: \(QwenSpace.displayName(ofModel: settings.modelSize)) (choices: \(settings.modelChoices.joined(separator: " ")))")]
         case .model(let size?):
             settings.modelSize = size
-            return [.show("model set to Qwen2.5-\(size)")]
+            return [.show("model set to \(QwenSpace.displayName(ofModel: size))")]
         case .clear:
             transcript = Transcript()
             return [.startNewJournal, .show("started a fresh transcript (system prompt kept)")]

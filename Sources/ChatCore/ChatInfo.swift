@@ -36,7 +36,7 @@ public struct ChatInfo: Sendable {
         }
         // The inputs as `--describe` shows them, after its own gradio line.
         if let space { lines += space.description.split(separator: "\n").dropFirst().map { "  " + $0 } }
-        lines.append("model: Qwen2.5-\(settings.modelSize)")
+        lines.append("model: \(QwenSpace.displayName(ofModel: settings.modelSize))")
         lines.append("system prompt: \(settings.systemPrompt)")
         lines.append("transcript: \(turns) turn\(turns == 1 ? "" : "s"), \(characters) characters")
         if let sessionFile { lines.append("session file: \(sessionFile)") }

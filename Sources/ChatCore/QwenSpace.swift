@@ -44,6 +44,12 @@ public enum QwenSpace {
         )
     }
 
+    /// A model choice as the user reads it: the Qwen2.5 Space's sizes with their family's name
+    /// (`Qwen2.5-72B`), another Space's choices as that Space spells them.
+    public static func displayName(ofModel model: String) -> String {
+        modelSizes.contains(model) ? "Qwen2.5-" + model : model
+    }
+
     /// The model size as the Space spells it, matched case-insensitively; nil if unknown.
     public static func canonicalModelSize(_ text: String) -> String? {
         modelSizes.first { $0.lowercased() == text.lowercased() }

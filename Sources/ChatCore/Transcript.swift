@@ -48,7 +48,7 @@ public struct Transcript: Sendable, Equatable {
         var lastSettings: (String, String)?
         for turn in turns {
             if lastSettings == nil || lastSettings! != (turn.systemPrompt, turn.modelSize) {
-                out += "\n> System prompt: \(turn.systemPrompt.replacingNewlines(with: " "))  \n> Model: Qwen2.5-\(turn.modelSize)\n"
+                out += "\n> System prompt: \(turn.systemPrompt.replacingNewlines(with: " "))  \n> Model: \(QwenSpace.displayName(ofModel: turn.modelSize))\n"
                 lastSettings = (turn.systemPrompt, turn.modelSize)
             }
             out += "\n## You\n\n\(turn.user)\n\n## Qwen\n\n\(turn.reply)\n"

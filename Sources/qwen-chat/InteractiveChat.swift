@@ -46,7 +46,7 @@ final class InteractiveChat {
     /// Runs until `/quit` or Ctrl-D and returns the exit code.
     func run() -> Int32 {
         if let warning = editor.takeHistoryWarning() { showError(warning.message) }
-        show("qwen-chat \(ChatOptions.version) · Qwen2.5-\(controller.settings.modelSize) at \(URLParts.redacting(service.client.root)) · /help for commands, Ctrl-D to leave")
+        show("qwen-chat \(ChatOptions.version) · \(QwenSpace.displayName(ofModel: controller.settings.modelSize)) at \(URLParts.redacting(service.client.root)) · /help for commands, Ctrl-D to leave")
         defer {
             sessions?.close()
             editor.restoreTerminal()

@@ -87,4 +87,11 @@ struct QwenSpaceTests {
         #expect(status.description == line)
         #expect(!status.description.contains("\n"))
     }
+
+    @Test("model names: the Qwen2.5 sizes with their family, another Space's choices as spelled", arguments: [
+        ("72B", "Qwen2.5-72B"), ("Coder-7B", "Qwen2.5-Coder-7B"), ("qwen-plus", "qwen-plus"), ("gpt-4o", "gpt-4o"),
+    ])
+    func modelDisplayName(model: String, shown: String) {
+        #expect(QwenSpace.displayName(ofModel: model) == shown)
+    }
 }
