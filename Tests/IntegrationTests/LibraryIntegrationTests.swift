@@ -146,9 +146,20 @@ struct LibraryIntegrationTests {
                 return GradioError(.badResponse, "not a GradioError: \(error)")
             }
         }
+        let ended = Mutex(false)
+        let watcher = Task {
+            _ = await task.value
+            ended.withLock { $0 = true }
+        }
         let deadline = ContinuousClock.now + .seconds(20)
-        while firstDelta.withLock({ $0 }) == nil, ContinuousClock.now < deadline {
+        while firstDelta.withLock({ $0 }) == nil, !ended.withLock({ $0 }), ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(10))
+        }
+        watcher.cancel()
+        if firstDelta.withLock({ $0 }) == nil, ended.withLock({ $0 }) {
+            // Say why the reply ended before its first delta instead of only that it never came.
+            Issue.record("the reply ended before its first delta: \(String(describing: await task.value))")
+            return
         }
         let piece = try #require(firstDelta.withLock { $0 }, "no delta within 20 s")
         #expect(Scripted.slow.hasPrefix(piece))
