@@ -93,8 +93,11 @@ settings.showStats = options.stats
 let service = ChatService(client: client, retry: options.retryPolicy, apiName: options.apiName,
                           modelGiven: options.model != nil, systemGiven: options.systemGiven)
 
-/// Runs `body` on a task while this thread waits; Ctrl-C cancels it (exit 130).
-func waitFor<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) -> Result<T, any Error> {
+/// Runs `body` on a task while this (main) thread waits, calling `tick` about every `interval`
+/// milliseconds; Ctrl-C cancels the task. Returns its result and whether it was cancelled.
+func waitFor<T: Sendable>(
+    tickEvery interval: Int = 50, tick: () -> Void = {}, _ body: @escaping @Sendable () async throws -> T
+) -> (result: Result<T, any Error>, cancelled: Bool) {
     let result = Mutex<Result<T, any Error>?>(nil)
     let done = DispatchSemaphore(value: 0)
     let task = Task.detached {
@@ -103,16 +106,21 @@ func waitFor<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) -> R
         result.withLock { $0 = value }
         done.signal()
     }
-    while done.wait(timeout: .now() + .milliseconds(50)) == .timedOut {
-        if InterruptFlag.interrupted { task.cancel() }
+    var cancelled = false
+    while done.wait(timeout: .now() + .milliseconds(interval)) == .timedOut {
+        if InterruptFlag.interrupted, !cancelled {
+            cancelled = true
+            task.cancel()
+        }
+        tick()
     }
-    return result.withLock { $0 }!
+    return (result.withLock { $0 }!, cancelled)
 }
 
 // `--describe`, and `--model` checked against the choices the Space offers: both need the config.
 if options.describe || options.model != nil {
     let space: SpaceEndpoint
-    switch waitFor({ try await service.discover() }) {
+    switch waitFor({ try await service.discover() }).result {
     case .success(let found): space = found
     case .failure(let error):
         if InterruptFlag.interrupted { exit(130) }
@@ -154,23 +162,11 @@ let chat = OneShotChat(
     stdout: output
 )
 
-let result = Mutex<Int32?>(nil)
-let finished = DispatchSemaphore(value: 0)
-let task = Task.detached {
-    let code = await chat.run()
-    result.withLock { $0 = code }
-    finished.signal()
-}
 if live != nil { TerminalControl.suppressEcho() }
-var cancelled = false
-while finished.wait(timeout: .now() + .milliseconds(16)) == .timedOut {
-    if InterruptFlag.interrupted, !cancelled {
-        cancelled = true
-        task.cancel()
-    }
+let (outcome, cancelled) = waitFor(tickEvery: 16, tick: {
     live?.drawFrame()
     output.flush()
-}
+}) { await chat.run() }
 output.flush()
 if let live {
     live.drawFrame()
@@ -179,5 +175,5 @@ if let live {
     TerminalControl.restoreAll()
     chat.writeHeldNotes()
 }
-let code = result.withLock { $0 } ?? 1
+let code = (try? outcome.get()) ?? 1
 exit(cancelled && code != 0 ? 130 : code)
