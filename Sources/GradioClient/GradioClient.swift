@@ -68,27 +68,21 @@ public struct GradioClient: Sendable {
 
     /// Reads `/config` and finds the endpoint named `apiName`.
     ///
-    /// When the config cannot be read (but the server answered) or lacks the endpoint, the
-    /// `fallback` is used and `fallbackReason` says why, so the caller can say so once.
+    /// For callers that know the endpoint's name; a caller that finds the chat function by its
+    /// signature reads `fetchConfig` and `ChatEndpoint.discover` instead.
     /// - Throws: `GradioError` — unreachable, space down, unsupported version, or endpoint
-    ///   not found when there is no fallback.
-    /// - Parameter retry: how often to wait and try again while the Space is busy or asleep;
-    ///   `onRetry` hears about each wait.
-    public func connect(
-        apiName: String,
-        fallback: GradioEndpoint?,
-        retry: RetryPolicy = .none,
-        onRetry: (JobEvent) -> Void = { _ in }
-    ) async throws -> GradioConnection {
-        var attempt = 0
-        while true {
-            do {
-                return try await connectOnce(apiName: apiName, fallback: fallback)
-            } catch let error as GradioError where error.isTransient && attempt < retry.maxRetries {
-                attempt += 1
-                try await retry.wait(attempt: attempt, reason: error, notify: onRetry)
-            }
+    ///   not found (also when the app serves no config).
+    public func connect(apiName: String, retry: RetryPolicy = .none, onRetry: (JobEvent) -> Void = { _ in }) async throws -> GradioConnection {
+        let config: GradioConfig
+        switch try await fetchConfig(retry: retry, onRetry: onRetry) {
+        case .config(let parsed): config = parsed
+        case .unavailable(let reason):
+            throw GradioError(.endpointNotFound, "\(reason), so the endpoint '\(apiName)' cannot be found")
         }
+        guard let dependency = config.dependency(named: apiName) else {
+            throw GradioError(.endpointNotFound, "the app at \(root) has no endpoint '\(apiName)'")
+        }
+        return GradioConnection(root: root, config: config, endpoint: GradioEndpoint(apiName: apiName, fnIndex: dependency.fnIndex, triggerID: dependency.triggerID))
     }
 
     /// Reads `/config`, waiting and trying again while the Space is busy or asleep.
@@ -130,25 +124,6 @@ public struct GradioClient: Sendable {
         guard let (head, body) = try? await perform(request), head.status == 200,
               let json = try? JSONValue.parse(body), json["named_endpoints"]?.objectValue != nil else { return nil }
         return json
-    }
-
-    private func connectOnce(apiName: String, fallback: GradioEndpoint?) async throws -> GradioConnection {
-        var config = GradioConfig(version: nil, protocolName: "sse_v3", apiPrefix: "", dependencies: [])
-        let reason: String
-        switch try await fetchConfigOnce() {
-        case .config(let parsed):
-            config = parsed
-            if let dependency = config.dependency(named: apiName) {
-                return GradioConnection(root: root, config: config, endpoint: GradioEndpoint(apiName: apiName, fnIndex: dependency.fnIndex, triggerID: dependency.triggerID))
-            }
-            reason = "the app's config has no endpoint '\(apiName)'"
-        case .unavailable(let why):
-            reason = why
-        }
-        guard let fallback else {
-            throw GradioError(.endpointNotFound, "the app at \(root) has no endpoint '\(apiName)'")
-        }
-        return GradioConnection(root: root, config: config, endpoint: fallback, fallbackReason: "\(reason); using fn_index \(fallback.fnIndex)")
     }
 
     /// Joins the queue with `data`, follows the job to its end, and calls `onEvent` for each

@@ -87,7 +87,7 @@ final class ChatService: Sendable {
         let space = try SpaceEndpoint.choose(answer, info: info, apiName: apiName)
         let connection = GradioConnection(
             root: client.root,
-            config: space.config ?? GradioConfig(version: nil, protocolName: "sse_v3", apiPrefix: "", dependencies: []),
+            config: space.config ?? .unknownApp,
             endpoint: space.chat.endpoint,
             fallbackReason: space.note
         )

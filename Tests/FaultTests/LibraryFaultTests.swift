@@ -156,7 +156,7 @@ struct LibraryFaultTests {
         // with the transport.
         let transport = AsyncHTTPClientTransport(proxy: nil, idleTimeout: .seconds(5))
         let client = GradioClient(root: url, transport: transport)
-        let connection = try await client.connect(apiName: QwenSpace.apiName, fallback: nil, retry: fastRetry) { _ in }
+        let connection = try await client.connect(apiName: QwenSpace.apiName, retry: fastRetry) { _ in }
         let data = QwenSpace.requestData(userTurn: message, systemPrompt: QwenSpace.defaultSystemPrompt, modelSize: "72B")
         var completed = false
         try await client.submit(connection, data: data, sessionHash: GradioClient.makeSessionHash(), retry: fastRetry) { event, _ in

@@ -74,7 +74,7 @@ func libraryChat(_ url: String, _ message: String, retry: RetryPolicy = fastRetr
     var run = LibraryRun()
     var tracker = ReplyTracker(outputIndex: QwenSpace.chatbotOutputIndex)
     do {
-        let connection = try await client.connect(apiName: QwenSpace.apiName, fallback: nil, retry: retry) { run.events.append($0) }
+        let connection = try await client.connect(apiName: QwenSpace.apiName, retry: retry) { run.events.append($0) }
         let data = QwenSpace.requestData(userTurn: message, systemPrompt: QwenSpace.defaultSystemPrompt, modelSize: "72B")
         try await client.submit(connection, data: data, sessionHash: GradioClient.makeSessionHash(), retry: retry) { event, outputs in
             run.events.append(event)

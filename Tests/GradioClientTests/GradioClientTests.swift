@@ -180,7 +180,7 @@ struct GradioClientTests {
     @Test func connectReadsTheEndpointFromTheConfig() async throws {
         let transport = FakeTransport(config: .body(status: 200, headers: [], body: Fixtures.bytes("gradio-4.44.1/config.json")), join: .json(500, ""), data: .json(500, ""))
         let client = GradioClient(root: root + "//", transport: transport, headers: [("Authorization", "Bearer hf_x")])
-        let connection = try await client.connect(apiName: "model_chat", fallback: nil)
+        let connection = try await client.connect(apiName: "model_chat")
         #expect(connection.endpoint == GradioEndpoint(apiName: "model_chat", fnIndex: 3, triggerID: 25))
         #expect(connection.fallbackReason == nil)
         #expect(connection.apiBase == root)
@@ -192,7 +192,7 @@ struct GradioClientTests {
     @Test func connectToGradio6UsesThePrefix() async throws {
         let transport = FakeTransport(config: .body(status: 200, headers: [], body: Fixtures.bytes("gradio-6.31.0/config.json")), join: .json(200, #"{"event_id":"e"}"#), data: .json(500, ""))
         let client = GradioClient(root: root, transport: transport)
-        let connection = try await client.connect(apiName: "chat", fallback: nil)
+        let connection = try await client.connect(apiName: "chat")
         #expect(connection.endpoint == GradioEndpoint(apiName: "chat", fnIndex: 6, triggerID: 12))
         #expect(connection.apiBase == root + "/gradio_api")
         let eventID = try await client.join(connection, data: [.string("Say hello"), .array([]), .string("You are helpful.")], sessionHash: "g6b2c3d4e5")
@@ -204,29 +204,29 @@ struct GradioClientTests {
             == #"{"data":["Say hello",[],"You are helpful."],"event_data":null,"fn_index":6,"trigger_id":12,"session_hash":"g6b2c3d4e5"}"#)
     }
 
-    @Test("fallback when the config cannot be used", arguments: [
-        ("404 JSON", FakeTransport.Reply.json(404, #"{"detail":"Not Found"}"#)),
-        ("200 not JSON", FakeTransport.Reply.text(200, "hello")),
-        ("200 JSON not an object", FakeTransport.Reply.json(200, "[1,2]")),
-        ("no such endpoint", FakeTransport.Reply.json(200, #"{"version":"4.44.1","protocol":"sse_v3","dependencies":[{"id":0,"api_name":"other","targets":[[1,"click"]]}]}"#)),
+    @Test("a config that cannot be used", arguments: [
+        ("404 JSON", FakeTransport.Reply.json(404, #"{"detail":"Not Found"}"#), true),
+        ("200 not JSON", FakeTransport.Reply.text(200, "hello"), true),
+        ("200 JSON not an object", FakeTransport.Reply.json(200, "[1,2]"), true),
+        ("no such endpoint", FakeTransport.Reply.json(200, #"{"version":"4.44.1","protocol":"sse_v3","dependencies":[{"id":0,"api_name":"other","targets":[[1,"click"]]}]}"#), false),
     ])
-    func fallback(label: String, config: FakeTransport.Reply) async throws {
+    func unusableConfig(label: String, config: FakeTransport.Reply, unavailable: Bool) async throws {
         let transport = FakeTransport(config: config, join: .json(500, ""), data: .json(500, ""))
         let client = GradioClient(root: root, transport: transport)
-        let fallback = GradioEndpoint(apiName: "model_chat", fnIndex: 3, triggerID: 25)
-        let connection = try await client.connect(apiName: "model_chat", fallback: fallback)
-        #expect(connection.endpoint == fallback)
-        let reason = try #require(connection.fallbackReason)
-        #expect(reason.contains("fn_index 3"))
-        #expect(!reason.contains("\n"))
-        #expect(connection.config.isSupported)
-
-        // Without a fallback: endpoint not found.
+        // The answer says why, so a caller with a preset can fall back and say so once.
+        switch try await client.fetchConfig() {
+        case .unavailable(let reason):
+            #expect(unavailable)
+            #expect(!reason.contains("\n"))
+        case .config:
+            #expect(!unavailable)
+        }
         do {
-            _ = try await client.connect(apiName: "model_chat", fallback: nil)
+            _ = try await client.connect(apiName: "model_chat")
             Issue.record("no error")
         } catch let error as GradioError {
             #expect(error.code == .endpointNotFound)
+            #expect(error.message.contains("model_chat"))
             expectSingleLine(error)
         }
     }
@@ -244,7 +244,7 @@ struct GradioClientTests {
         let transport = FakeTransport(config: config, join: .json(500, ""), data: .json(500, ""))
         let client = GradioClient(root: root, transport: transport)
         do {
-            _ = try await client.connect(apiName: "model_chat", fallback: GradioEndpoint(apiName: "model_chat", fnIndex: 3, triggerID: 25))
+            _ = try await client.connect(apiName: "model_chat")
             Issue.record("no error")
         } catch let error as GradioError {
             #expect(error.code == code)

@@ -128,7 +128,7 @@ struct LibraryIntegrationTests {
     func cancelDuringSlowReply(server: Server) async throws {
         guard let url = try server.requireURL() else { return }
         let client = makeClient(url)
-        let connection = try await client.connect(apiName: QwenSpace.apiName, fallback: nil)
+        let connection = try await client.connect(apiName: QwenSpace.apiName)
         let firstDelta = Mutex<String?>(nil)
         let data = QwenSpace.requestData(userTurn: "TRIGGER_SLOW \(uniqueTag())", systemPrompt: Scripted.defaultSystem, modelSize: "72B")
         let task = Task { () -> GradioError? in
@@ -178,7 +178,7 @@ struct LibraryIntegrationTests {
     func unknownEndpoint(server: Server) async throws {
         guard let url = try server.requireURL() else { return }
         do {
-            _ = try await makeClient(url).connect(apiName: "no_such_endpoint", fallback: nil)
+            _ = try await makeClient(url).connect(apiName: "no_such_endpoint")
             Issue.record("connect succeeded")
         } catch let error as GradioError {
             #expect(error.code == .endpointNotFound, "\(error.code): \(error.message)")
@@ -189,7 +189,7 @@ struct LibraryIntegrationTests {
     @Test("model_chat resolves to the Space's ids on the replica")
     func replicaEndpointIDs() async throws {
         guard let url = try Server.replica.requireURL() else { return }
-        let connection = try await makeClient(url).connect(apiName: QwenSpace.apiName, fallback: nil)
+        let connection = try await makeClient(url).connect(apiName: QwenSpace.apiName)
         #expect(connection.endpoint == QwenSpace.fallbackEndpoint)
         #expect(connection.fallbackReason == nil)
         #expect(connection.config.apiPrefix == "")
@@ -201,7 +201,7 @@ struct LibraryIntegrationTests {
         guard Server.enabled else { return }
         let port = try unusedPort()
         do {
-            _ = try await makeClient("http://127.0.0.1:\(port)").connect(apiName: QwenSpace.apiName, fallback: QwenSpace.fallbackEndpoint)
+            _ = try await makeClient("http://127.0.0.1:\(port)").connect(apiName: QwenSpace.apiName)
             Issue.record("connect succeeded on a closed port")
         } catch let error as GradioError {
             #expect(error.code == .unreachable, "\(error.code): \(error.message)")

@@ -136,7 +136,7 @@ func chat(
     onUpdate: @Sendable (TextUpdate) -> Void = { _ in }
 ) async throws -> ChatRun {
     let client = transport.map { GradioClient(root: url, transport: $0) } ?? makeClient(url)
-    let connection = try await client.connect(apiName: QwenSpace.apiName, fallback: nil)
+    let connection = try await client.connect(apiName: QwenSpace.apiName)
     var run = ChatRun()
     var tracker = ReplyTracker(outputIndex: QwenSpace.chatbotOutputIndex)
     var writer = StableTextWriter()

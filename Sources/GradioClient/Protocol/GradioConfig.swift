@@ -65,6 +65,9 @@ public struct GradioConfig: Sendable {
         self.components = components
     }
 
+    /// What an app that serves no config is taken to speak: the newest protocol, at its root.
+    public static let unknownApp = GradioConfig(version: nil, protocolName: "sse_v3", apiPrefix: "", dependencies: [])
+
     public init(json: JSONValue) throws {
         guard case .object(let object) = json else { throw GradioProtocolError("config is not a JSON object") }
         version = object["version"]?.stringValue
