@@ -85,6 +85,15 @@ struct ChatEndpointDiscoveryTests {
         #expect(extra.inputs.map(\.label) == late.inputs.map(\.label))
 
         #expect(throws: GradioError.self) { try ChatEndpoint.discover(in: try config("shapes/gradio\(version)-nochat.json")) }
+
+
+        // gr.ChatInterface(multimodal=True): the message is a multimodal textbox, sent as {text, files}.
+        let multimodal = try ChatEndpoint.discover(in: try config("shapes/gradio\(version)-multimodal.json"))
+        #expect(multimodal.endpoint.apiName == (version == 6 ? "multimodal_chat" : "chat"))
+        #expect(multimodal.shape == .chatInterface)
+        #expect(roles(multimodal) == ["message", "history", "system"])
+        #expect(multimodal.inputs[0].type == "multimodaltextbox")
+        #expect(multimodal.requestData(message: "hi", systemPrompt: "S", model: nil).first?.jsonText == #"{"text":"hi","files":[]}"#)
     }
 
     @Test("--api-name picks the endpoint; unknown names list the app's endpoints")

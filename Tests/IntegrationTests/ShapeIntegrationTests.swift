@@ -71,11 +71,20 @@ struct Shape: Sendable, CustomTestStringConvertible {
             #"  0 textbox "Message" (message): the message"#,
             #"  2 slider "Temperature" (temperature): default 0.7 (0 to 2, step 0.1)"#,
         ], reply: { Scripted.echo($0, system: "temperature=0.7", model: "14B") }),
+        // gr.ChatInterface(multimodal=True): the message goes out as {text, files}.
+        Shape(path: "/multimodal", endpoint: { server in
+            server == .gradio6 ? "/multimodal_chat (fn_index 6, chat interface); reply from output 0 (json)"
+                : server == .gradio5 ? "/chat (fn_index 6, chat interface); reply from output 0 (json)"
+                : "/chat (fn_index 17, chat interface); reply from output 0 (textbox)"
+        }, inputs: [
+            "  1 state: history, sent empty (the transcript stays here)",
+            #"  2 textbox "System prompt" (system): the system prompt (--system)"#,
+        ], reply: { Scripted.echo($0, system: maxSystem, model: "7B") }),
     ]
 }
 
 @Suite(
-    "Any Gradio chat Space from its URL: four app shapes on Gradio 4.44.1, 5.50 and 6.31",
+    "Any Gradio chat Space from its URL: five app shapes on Gradio 4.44.1, 5.50 and 6.31",
     .enabled(if: ShapesServer.enabled, "set QWEN_CHAT_TEST_SHAPES{4,5,6}_URL and QWEN_CHAT_BINARY (scripts/test does) to run"),
     .timeLimit(.minutes(2))
 )

@@ -8,6 +8,7 @@ reach every shape from its URL alone (http://127.0.0.1:$PORT/<path>):
   /late           the chat event comes after unrelated events (one of them takes the chatbot too)
   /late-extra     /late with one more event inserted before the chat event
   /nochat         no chat endpoint at all
+  /multimodal     gr.ChatInterface(multimodal=True) with a system prompt: the message is {text, files}
 The model is harness/scripted_model.py; requests are logged to $REPLICA_LOG.
 """
 import os
@@ -118,6 +119,22 @@ def late_app(extra_event):
     return demo
 
 
+def multimodal_chat(message, history, system):
+    text = (message or {}).get("text", "") if isinstance(message, dict) else (message or "")
+    scripted_model.log_request(text, _history(history), system, "7B")
+    yield from scripted_model.stream(text, system, "7B")
+
+
+def multimodal_app():
+    kwargs = {"type": "messages"} if MAJOR == 5 else {}
+    return gr.ChatInterface(
+        multimodal_chat,
+        multimodal=True,
+        additional_inputs=[gr.Textbox(value=MAX_SYSTEM, label="System prompt")],
+        **kwargs,
+    )
+
+
 def no_chat_app():
     with gr.Blocks() as demo:
         text = gr.Textbox(label="Text")
@@ -135,6 +152,7 @@ def build():
         "/late": late_app(extra_event=False),
         "/late-extra": late_app(extra_event=True),
         "/nochat": no_chat_app(),
+        "/multimodal": multimodal_app(),
     }
     for path, blocks in apps.items():
         blocks.queue(default_concurrency_limit=10)

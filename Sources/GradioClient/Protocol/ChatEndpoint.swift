@@ -87,13 +87,21 @@ public struct ChatEndpoint: Sendable, Equatable {
     public func requestData(message: String, systemPrompt: String?, model: String?) -> [JSONValue] {
         inputs.map { input in
             switch input.role {
-            case .message: .string(message)
+            case .message: input.type == "multimodaltextbox" ? Self.multimodalMessage(message) : .string(message)
             case .history: .array([])
             case .systemPrompt: systemPrompt.map { .string($0) } ?? input.defaultValue
             case .model: model.map { .string($0) } ?? input.defaultValue
             case .slider, .fixed: input.defaultValue
             }
         }
+    }
+
+    /// A multimodal textbox's value: the text, no files.
+    static func multimodalMessage(_ text: String) -> JSONValue {
+        var value = JSONObject()
+        value["text"] = .string(text)
+        value["files"] = .array([])
+        return .object(value)
     }
 
     /// The choice matching `name` case-insensitively, as the Space spells it.
@@ -142,7 +150,7 @@ extension ChatEndpoint {
             components[index].label?.lowercased().contains("system") == true || names[index]?.lowercased().contains("system") == true
         }
 
-        guard let messageIndex = components.indices.first(where: { components[$0].type == "textbox" && !isSystem($0) }) else { return nil }
+        guard let messageIndex = components.indices.first(where: { isMessageBox(components[$0].type) && !isSystem($0) }) else { return nil }
         let chatbotInput = components.firstIndex { isChatbot($0.type) }
         let chatbotOutput = outputs.firstIndex { $0.id == chatbotInput.map { components[$0].id } } ?? outputs.firstIndex { isChatbot($0.type) }
         let shape: Shape
@@ -196,6 +204,10 @@ extension ChatEndpoint {
     }
 
     static func isChatbot(_ type: String) -> Bool { type.contains("chatbot") }
+
+    /// A message is typed into a textbox, or into a multimodal one (`{text, files}`) as
+    /// `gr.ChatInterface(multimodal=True)` and most vision chat Spaces have it.
+    static func isMessageBox(_ type: String) -> Bool { type == "textbox" || type == "multimodaltextbox" }
 
     /// The `/info` parameter names of a named endpoint, by input position. `/info` leaves out
     /// `state` inputs; when its count does not match the rest, no names are used.
