@@ -43,9 +43,11 @@ public struct GradioConfig: Sendable {
         public var minimum: Double?
         public var maximum: Double?
         public var step: Double?
+        /// A chatbot's `type` prop on 4.x/5.x (`tuples` or `messages`); absent on 6.x.
+        public var chatbotFormat: String?
 
         public init(id: Int, type: String, label: String? = nil, choices: [String] = [], value: JSONValue? = nil,
-                    minimum: Double? = nil, maximum: Double? = nil, step: Double? = nil) {
+                    minimum: Double? = nil, maximum: Double? = nil, step: Double? = nil, chatbotFormat: String? = nil) {
             self.id = id
             self.type = type
             self.label = label
@@ -54,6 +56,7 @@ public struct GradioConfig: Sendable {
             self.minimum = minimum
             self.maximum = maximum
             self.step = step
+            self.chatbotFormat = chatbotFormat
         }
     }
 
@@ -111,7 +114,8 @@ public struct GradioConfig: Sendable {
                 value: props?["value"],
                 minimum: props?["minimum"]?.doubleValue,
                 maximum: props?["maximum"]?.doubleValue,
-                step: props?["step"]?.doubleValue
+                step: props?["step"]?.doubleValue,
+                chatbotFormat: props?["type"]?.stringValue
             )
         }
         self.components = components
@@ -131,6 +135,9 @@ public struct GradioConfig: Sendable {
     public var sendsDiffs: Bool { protocolName != "sse_v1" }
 
     public func component(_ id: Int) -> Component? { components[id] }
+
+    /// The major version (`4` of `4.44.1`), nil when the config does not say.
+    public var majorVersion: Int? { version?.split(separator: ".").first.flatMap { Int($0) } }
 
     public func dependency(named apiName: String) -> Dependency? {
         let bare = apiName.hasPrefix("/") ? String(apiName.dropFirst()) : apiName
