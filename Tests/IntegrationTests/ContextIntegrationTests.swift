@@ -107,6 +107,18 @@ struct ReplicaContextTests {
         #expect(record["history"] == .array([]))
     }
 
+    @Test("one-shot --context has no earlier turns: an empty history, the reply as without it")
+    func oneShotContext() async throws {
+        guard let url = try Server.replica.requireURL(), let log = try Server.replica.requireLog(), let binary = try Binary.require() else { return }
+        let tag = uniqueTag()
+        let result = try await runBinary(binary, ["--url", url, "--context", "--context-turns", "3", "alone \(tag)"])
+        #expect(result.status == 0, "stderr: \(result.stderrText)")
+        #expect(result.stdoutText == Scripted.echo("alone \(tag)") + "\n")
+        #expect(result.notes.isEmpty, "stderr: \(result.stderrText)")
+        let record = try #require(try await loggedRequest(in: log, containing: "alone \(tag)"))
+        #expect(record["history"] == .array([]))
+    }
+
     @Test("a failed turn with no text is left out; /clear leaves out everything before it")
     func failedAndClear() async throws {
         guard let url = try Server.replica.requireURL(), let log = try Server.replica.requireLog() else { return }
