@@ -89,10 +89,39 @@ struct ChatHistoryTests {
         #expect(chat.requestData(message: "q", systemPrompt: nil, model: nil, history: two)[1] == .array([]))
     }
 
+    @Test("an event a join cannot run (no Python function, or private on 6.x) is no primer")
+    func uncallablePrimer() throws {
+        var config = try config("shapes/gradio6-chatinterface.json")
+        for index in config.dependencies.indices where config.dependencies[index].fnIndex == 3 {
+            config.dependencies[index].isCallable = false
+        }
+        let chat = try ChatEndpoint.discover(in: config)
+        // The next event copying the chatbot into the history state takes its place.
+        #expect(chat.historyPrimer.map(\.fnIndex) != 3)
+        for index in config.dependencies.indices where config.dependencies[index].fnIndex != 6 {
+            config.dependencies[index].isCallable = false
+        }
+        let none = try ChatEndpoint.discover(in: config)
+        #expect(none.historyPrimer == nil)
+        #expect(!none.takesHistory)
+    }
+
     @Test("an endpoint without a history input takes none")
     func noHistoryInput() throws {
         let chat = try ChatEndpoint.discover(in: try config("shapes/gradio5-late.json"), apiName: "shout")
         #expect(!chat.inputs.contains { $0.role == .history })
         #expect(!chat.takesHistory)
+    }
+}
+
+@Suite("Which events a join can run")
+struct CallableDependencyTests {
+    @Test("backend_fn false and private (6.x) are not callable; hidden and undocumented are")
+    func callable() throws {
+        let config = try GradioConfig(json: JSONValue.parse(Fixtures.bytes("shapes/gradio6-chatinterface.json")))
+        let byIndex = Dictionary(uniqueKeysWithValues: config.dependencies.map { ($0.fnIndex, $0) })
+        #expect(byIndex[3]?.isCallable == true && byIndex[3]?.isPublic == false)
+        #expect(byIndex[18]?.isCallable == false)
+        #expect(byIndex[6]?.isCallable == true)
     }
 }

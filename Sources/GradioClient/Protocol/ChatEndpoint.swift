@@ -235,7 +235,7 @@ extension ChatEndpoint {
     /// An event that takes only a chatbot and writes the history state: `gr.ChatInterface`
     /// on 5.x and 6.x has one (copying its chatbot into the API's history); 4.x has none.
     static func primer(forState stateID: Int, in config: GradioConfig) -> (GradioEndpoint, GradioConfig.Component)? {
-        for dependency in config.dependencies where dependency.inputs.count == 1 && dependency.outputs.contains(stateID) {
+        for dependency in config.dependencies where dependency.isCallable && dependency.inputs.count == 1 && dependency.outputs.contains(stateID) {
             if let chatbot = config.component(dependency.inputs[0]), isChatbot(chatbot.type) {
                 return (endpoint(of: dependency), chatbot)
             }

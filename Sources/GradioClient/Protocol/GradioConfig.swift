@@ -19,14 +19,18 @@ public struct GradioConfig: Sendable {
         /// False for events Gradio hides from its API page (`show_api: false`,
         /// `api_visibility` other than `public`) or that run no Python function.
         public var isPublic = true
+        /// False for events a join cannot run: no Python function (`backend_fn: false`) or
+        /// `api_visibility: "private"` (6.x); hidden ones (`show_api: false`, "undocumented") can.
+        public var isCallable = true
 
-        public init(fnIndex: Int, apiName: String?, triggerID: Int?, inputs: [Int] = [], outputs: [Int] = [], isPublic: Bool = true) {
+        public init(fnIndex: Int, apiName: String?, triggerID: Int?, inputs: [Int] = [], outputs: [Int] = [], isPublic: Bool = true, isCallable: Bool = true) {
             self.fnIndex = fnIndex
             self.apiName = apiName
             self.triggerID = triggerID
             self.inputs = inputs
             self.outputs = outputs
             self.isPublic = isPublic
+            self.isCallable = isCallable
         }
     }
 
@@ -93,7 +97,8 @@ public struct GradioConfig: Sendable {
                 triggerID: triggerID,
                 inputs: (dependency["inputs"]?.arrayValue ?? []).compactMap(\.intValue),
                 outputs: (dependency["outputs"]?.arrayValue ?? []).compactMap(\.intValue),
-                isPublic: isPublic
+                isPublic: isPublic,
+                isCallable: dependency["backend_fn"] != .bool(false) && visibility != "private"
             ))
         }
         self.dependencies = dependencies
