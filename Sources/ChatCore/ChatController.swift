@@ -8,6 +8,11 @@ public struct ChatSettings: Sendable, Equatable {
     public var modelChoices = QwenSpace.modelSizes
     public var showStats = false
     public var markdown = true
+    /// `/context on`, `--context`: send the earlier turns as the chatbot's history.
+    public var context = false
+    /// `--context-turns`: at most this many earlier turns are sent.
+    public var contextTurns = 10
+    public static let contextTurnsRange = 1...100
 
     public init() {}
 }
@@ -49,7 +54,8 @@ public struct ChatController: Sendable {
         case setStatus(String)
         case render(TextUpdate)
         /// Start a request; its events come back as `reply*` inputs.
-        case send(index: Int, userTurn: String, systemPrompt: String, modelSize: String)
+        /// `context`: the earlier turns to send as history (empty with context off).
+        case send(index: Int, userTurn: String, systemPrompt: String, modelSize: String, context: [ChatExchange])
         case cancelReply
         /// The reply is over; the shell ends the rendered block.
         case endReply
@@ -72,6 +78,19 @@ public struct ChatController: Sendable {
     public private(set) var settings: ChatSettings
     public private(set) var transcript = Transcript()
     private var interruptsAtPrompt = 0
+    /// Whether the Space's chat endpoint takes a history; nil until it is known.
+    public private(set) var endpointTakesHistory: Bool?
+
+    /// What the Space's chat endpoint takes, once known: without a history input, context
+    /// goes off (with one note, if it was on).
+    public mutating func setEndpointTakesHistory(_ takesHistory: Bool) -> [Action] {
+        endpointTakesHistory = takesHistory
+        guard !takesHistory, settings.context else { return [] }
+        settings.context = false
+        return [.show(Self.noHistoryNote + "; context off")]
+    }
+
+    static let noHistoryNote = "this Space's chat endpoint takes no history, so only the system prompt and the latest message can be sent"
 
     /// The Space's model choices, once its chat endpoint is known (empty: it has none). A
     /// model the Space does not offer becomes its default, so the prompt shows what is sent.
@@ -192,9 +211,11 @@ public struct ChatController: Sendable {
     private mutating func beginRequest(index: Int, now: Double) -> [Action] {
         state = .streaming(index: index)
         let turn = transcript.turns[index]
+        let context = settings.context && endpointTakesHistory != false
+            ? transcript.contextExchanges(before: index, limit: settings.contextTurns) : []
         return [
-            .journal(.turn(index: index, user: turn.user, system: turn.systemPrompt, model: turn.modelSize, time: now)),
-            .send(index: index, userTurn: turn.user, systemPrompt: turn.systemPrompt, modelSize: turn.modelSize),
+            .journal(.turn(index: index, user: turn.user, system: turn.systemPrompt, model: turn.modelSize, time: now, context: context.count)),
+            .send(index: index, userTurn: turn.user, systemPrompt: turn.systemPrompt, modelSize: turn.modelSize, context: context),
         ]
     }
 
@@ -254,12 +275,30 @@ public struct ChatController: Sendable {
             case .markdown: settings.markdown = value
             }
             return [.show("\(setting.rawValue) \(value ? "on" : "off")")]
+        case .context(nil):
+            return [.show(Self.contextDescription(settings, endpointTakesHistory: endpointTakesHistory))]
+        case .context(true?):
+            if endpointTakesHistory == false { return [.showError(Self.noHistoryNote + "; context stays off")] }
+            settings.context = true
+            return [.show("context on: the last \(settings.contextTurns) earlier turn\(settings.contextTurns == 1 ? "" : "s") with a reply go as history"
+                + (endpointTakesHistory == nil ? " (checked against the Space at the next turn)" : ""))]
+        case .context(false?):
+            settings.context = false
+            return [.show("context off: only the system prompt and the latest message are sent")]
         case .help(let topic):
             return [.show(SlashCommand.helpText(for: topic))]
         case .quit:
             state = .exiting
             return [.exit]
         }
+    }
+
+    /// What `/context` and `/info` say about the mode.
+    public static func contextDescription(_ settings: ChatSettings, endpointTakesHistory: Bool?) -> String {
+        if endpointTakesHistory == false { return "context: off (" + noHistoryNote + ")" }
+        return settings.context
+            ? "context: on (the last \(settings.contextTurns) earlier turn\(settings.contextTurns == 1 ? "" : "s") with a reply go as history)"
+            : "context: off (only the system prompt and the latest message are sent; /context on sends earlier turns)"
     }
 
     static func stats(for turn: Turn) -> String {

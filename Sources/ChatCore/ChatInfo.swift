@@ -38,6 +38,7 @@ public struct ChatInfo: Sendable {
         if let space { lines += space.description.split(separator: "\n").dropFirst().map { "  " + $0 } }
         lines.append("model: \(QwenSpace.displayName(ofModel: settings.modelSize))")
         lines.append("system prompt: \(settings.systemPrompt)")
+        lines.append(ChatController.contextDescription(settings, endpointTakesHistory: space?.chat.takesHistory))
         lines.append("transcript: \(turns) turn\(turns == 1 ? "" : "s"), \(characters) characters")
         if let sessionFile { lines.append("session file: \(sessionFile)") }
         if let inputHistory { lines.append("input history: \(inputHistory)") }

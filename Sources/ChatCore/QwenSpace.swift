@@ -6,8 +6,8 @@ import Foundation
 import GradioClient
 
 /// What this client knows about the `Qwen/Qwen2.5` Space: its endpoint, its inputs and the
-/// model sizes it offers. The Space keeps no history, so a request carries only the system
-/// prompt and the latest user turn.
+/// model sizes it offers. The Space keeps no history: a request carries the system prompt, the
+/// latest user turn and, with `/context on`, the earlier turns as tuples.
 public enum QwenSpace {
     public static let defaultURL = "https://qwen-qwen2-5.hf.space"
     public static let apiName = "model_chat"
@@ -40,7 +40,8 @@ public enum QwenSpace {
                 .init(componentID: nil, type: "radio", label: nil, role: .model(choices: modelSizes), defaultValue: .string(defaultModelSize)),
             ],
             replyOutputIndex: chatbotOutputIndex,
-            replyOutputType: "chatbot"
+            replyOutputType: "chatbot",
+            historyFormat: .tuples
         )
     }
 

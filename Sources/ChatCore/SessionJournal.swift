@@ -3,13 +3,15 @@ import GradioClient
 /// The session file's lines: one JSON object per event, appended as the session goes, so a
 /// crash or a kill loses at most the text since the last flush.
 ///
-/// `{"type":"session"}` starts a file; `turn` opens (or, for `/retry`, reopens) turn `n`;
+/// `{"type":"session"}` starts a file; `turn` opens (or, for `/retry`, reopens) turn `n`, with
+/// `context`: how many earlier turns were sent as history (absent on lines of older versions
+/// and on turns replayed by `/load`);
 /// `delta` and `revised` carry reply text as it streams; `end` closes a turn with its final
 /// text and status.
 public enum SessionJournal {
     public enum Entry: Sendable, Equatable {
         case session(id: String, started: Double)
-        case turn(index: Int, user: String, system: String, model: String, time: Double)
+        case turn(index: Int, user: String, system: String, model: String, time: Double, context: Int? = nil)
         case delta(index: Int, text: String)
         case revised(index: Int, text: String)
         case end(index: Int, status: Turn.Status, text: String, error: String?, time: Double)
@@ -24,13 +26,14 @@ public enum SessionJournal {
             object["version"] = .number(1)
             object["id"] = .string(id)
             object["started"] = .number(started)
-        case .turn(let index, let user, let system, let model, let time):
+        case .turn(let index, let user, let system, let model, let time, let context):
             object["type"] = .string("turn")
             object["turn"] = .number(index)
             object["user"] = .string(user)
             object["system"] = .string(system)
             object["model"] = .string(model)
             object["time"] = .number(time)
+            if let context { object["context"] = .number(context) }
         case .delta(let index, let text):
             object["type"] = .string("delta")
             object["turn"] = .number(index)

@@ -18,6 +18,8 @@ public enum SlashCommand: Sendable, Equatable {
     case edit
     case info
     case set(Setting, Bool?)
+    /// `/context [on | off]`: nil shows the mode.
+    case context(Bool?)
     case help(String?)
     case quit
 
@@ -60,6 +62,9 @@ public enum SlashCommand: Sendable, Equatable {
         Help(name: "set", usage: "/set stats|markdown on|off", summary: "toggle reply statistics or Markdown styling",
              details: "/set stats on shows elapsed time and characters per second after each reply. /set markdown off shows replies unstyled.",
              completions: ["stats", "markdown"]),
+        Help(name: "context", usage: "/context [on | off]", summary: "send earlier turns as history (off by default), or show the mode",
+             details: "Off: each request carries only the system prompt and your latest message. /context on also sends this transcript's earlier turns that have a reply (an interrupted turn's partial reply counts), the last \(ChatSettings().contextTurns) by default (--context-turns N), as the Space's chatbot history; /clear starts from nothing, /load from the loaded turns. A Space whose chat endpoint takes no history refuses it; before the first reply that is checked at the next turn. Also --context.",
+             completions: ["on", "off"]),
         Help(name: "help", usage: "/help [command]", summary: "list commands, or explain one", details: "", completions: []),
         Help(name: "quit", usage: "/quit", summary: "leave (also /exit or Ctrl-D)", details: "", completions: []),
         Help(name: "exit", usage: "/exit", summary: "leave (also /quit or Ctrl-D)", details: "", completions: []),
@@ -132,6 +137,13 @@ public enum SlashCommand: Sendable, Equatable {
             case "on": return .success(.set(setting, true))
             case "off": return .success(.set(setting, false))
             default: return .failure(ParseError("/set \(setting.rawValue) takes on or off"))
+            }
+        case "context":
+            switch argument.lowercased() {
+            case "": return .success(.context(nil))
+            case "on": return .success(.context(true))
+            case "off": return .success(.context(false))
+            default: return .failure(ParseError("/context takes on or off"))
             }
         case "help", "?":
             let topic = argument.hasPrefix("/") ? String(argument.dropFirst()) : argument

@@ -80,15 +80,18 @@ public struct SpaceEndpoint: Sendable {
         for (index, input) in chat.inputs.enumerated() {
             let name = input.type + (input.label.map { " \"\(Self.shortLabel($0))\"" } ?? "")
                 + (input.parameterName.map { " (\($0))" } ?? "")
-            lines.append("  \(index) \(name): \(Self.filling(input))")
+            lines.append("  \(index) \(name): \(Self.filling(input, in: chat))")
         }
         return lines.joined(separator: "\n")
     }
 
-    static func filling(_ input: ChatEndpoint.Input) -> String {
+    static func filling(_ input: ChatEndpoint.Input, in chat: ChatEndpoint) -> String {
         switch input.role {
         case .message: return "the message"
-        case .history: return "history, sent empty (the transcript stays here)"
+        case .history:
+            guard let format = chat.historyFormat else { return "history, sent empty (the server keeps it; no event sets it)" }
+            let primer = chat.historyPrimer.map { ", set first through fn_index \($0.fnIndex)" } ?? ""
+            return "history, sent empty; with --context the earlier turns (\(format.rawValue)\(primer))"
         case .systemPrompt: return "the system prompt (--system)"
         case .model(let choices):
             let shownDefault = input.defaultValue.stringValue.map { ", default \($0)" } ?? ""

@@ -38,6 +38,14 @@ public struct Transcript: Sendable, Equatable {
         self.turns = turns
     }
 
+    /// What `/context on` sends before turn `index`: the earlier turns that have a reply (a
+    /// partial reply counts as what was said; a turn that failed with no text does not), in
+    /// order, the last `limit` of them.
+    public func contextExchanges(before index: Int, limit: Int) -> [ChatExchange] {
+        let earlier = turns.prefix(max(0, min(index, turns.count))).filter { !$0.reply.isEmpty }
+        return earlier.suffix(max(0, limit)).map { ChatExchange(user: $0.user, reply: $0.reply) }
+    }
+
     public var characterCount: Int {
         turns.reduce(0) { $0 + $1.user.count + $1.reply.count }
     }

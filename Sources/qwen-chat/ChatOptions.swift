@@ -74,6 +74,12 @@ struct ChatOptions: ParsableCommand {
     @Flag(help: "Show elapsed time and characters per second after each reply.")
     var stats = false
 
+    @Flag(help: "Send the earlier turns of the chat as the Space's chatbot history (like /context on); off: only the system prompt and the latest message.")
+    var context = false
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("With --context or /context on, send at most this many earlier turns (1-100).", valueName: "n"))
+    var contextTurns = 10
+
     // Unconditional, so that "--retries -1" says the range rather than "missing value".
     @Option(parsing: .unconditional, help: ArgumentHelp("How often to wait and retry while the Space is busy or asleep (0-20).", valueName: "n"))
     var retries = 3
@@ -109,6 +115,7 @@ struct ChatOptions: ParsableCommand {
             throw ValidationError("'\(space)' is not a Space id of the form Owner/Name")
         }
         guard (0...20).contains(retries) else { throw ValidationError("--retries must be between 0 and 20") }
+        guard ChatSettings.contextTurnsRange.contains(contextTurns) else { throw ValidationError("--context-turns must be between 1 and 100") }
         guard (1...86_400).contains(idleTimeout) else { throw ValidationError("--idle-timeout must be between 1 and 86400 seconds") }
     }
 

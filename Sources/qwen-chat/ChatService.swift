@@ -32,7 +32,10 @@ final class ChatService: Sendable {
 
     /// Streams one turn; `post` receives the driver's events, in order. Returns the
     /// controller's `.replyFinished` input (`.cancelled` when the task was cancelled).
-    func run(userTurn: String, systemPrompt: String, modelSize: String, post: (TurnDriver.Event) -> Void) async -> ChatController.Input {
+    /// - Parameter history: the earlier turns to send (`/context on`); dropped, with a note,
+    ///   when the endpoint takes none.
+    func run(userTurn: String, systemPrompt: String, modelSize: String, history: [ChatExchange] = [],
+             post: (TurnDriver.Event) -> Void) async -> ChatController.Input {
         var driver = TurnDriver(maxRetries: retry.maxRetries)
         do {
             let (connection, space) = try await connect(driver: &driver, post: post)
@@ -42,8 +45,12 @@ final class ChatService: Sendable {
             let pending = defaultsPending.withLock { $0 }
             let model = pending && !modelGiven && modelSize == QwenSpace.defaultModelSize ? nil : space.chat.canonicalModel(modelSize)
             let system = pending && !systemGiven && systemPrompt == QwenSpace.defaultSystemPrompt && space.chat.hasSystemDefault ? nil : systemPrompt
-            let data = space.chat.requestData(message: userTurn, systemPrompt: system, model: model)
-            try await client.submit(connection, data: data, sessionHash: GradioClient.makeSessionHash(), retry: retry) { event, outputs in
+            if !history.isEmpty, !space.chat.takesHistory {
+                post(.note("this Space's chat endpoint takes no history; the earlier turns were not sent"))
+            }
+            let history = space.chat.takesHistory ? history : []
+            let data = space.chat.requestData(message: userTurn, systemPrompt: system, model: model, history: history)
+            try await client.submitTurn(connection, chat: space.chat, data: data, history: history, retry: retry) { event, outputs in
                 for output in driver.handle(event, outputs: outputs) { post(output) }
             }
             return TurnDriver.finished(nil)

@@ -26,7 +26,8 @@ final class InteractiveChat {
     private let out = FileDescriptorOutput.standardOutput
     private var live: LiveReply?
     /// The request asked for by the last `.send`, started once the actions are performed.
-    private var pendingRequest: (userTurn: String, systemPrompt: String, modelSize: String)?
+    private var pendingRequest: Request?
+    private typealias Request = (userTurn: String, systemPrompt: String, modelSize: String, context: [ChatExchange])
     private var runningRequest: Task<Void, Never>?
 
     init(service: ChatService, settings: ChatSettings, color: Bool, environment: [String: String]) {
@@ -86,14 +87,15 @@ final class InteractiveChat {
 
     /// Runs the request asked for by `.send` until it ends, drawing frames and turning Ctrl-C
     /// into the controller's interrupt (which answers `.cancelReply`).
-    private func streamReply(_ request: (userTurn: String, systemPrompt: String, modelSize: String)) {
+    private func streamReply(_ request: Request) {
         let inbox = Mutex<[ChatController.Input]>([])
         // Notes wait until the reply is drawn, so they do not tear the live block.
         let notes = Mutex<[String]>([])
         let done = DispatchSemaphore(value: 0)
         let service = self.service
         runningRequest = Task.detached {
-            let end = await service.run(userTurn: request.userTurn, systemPrompt: request.systemPrompt, modelSize: request.modelSize) { event in
+            let end = await service.run(userTurn: request.userTurn, systemPrompt: request.systemPrompt, modelSize: request.modelSize,
+                                        history: request.context) { event in
                 if let input = event.input {
                     inbox.withLock { $0.append(input) }
                 } else if case .note(let note) = event {
@@ -130,6 +132,9 @@ final class InteractiveChat {
         if let space = service.currentSpace { controller.offerModels(space.chat.modelChoices ?? [], default: space.chat.defaultModel) }
         TerminalControl.restoreInput()
         for note in notes.withLock({ $0 }) { show(note) }
+        if let space = service.currentSpace, controller.endpointTakesHistory == nil {
+            perform(controller.setEndpointTakesHistory(space.chat.takesHistory))
+        }
         if let warning = sessions?.takeWarning() { showError(warning) }
     }
 
@@ -146,8 +151,8 @@ final class InteractiveChat {
         case .printTranscript(let transcript): printTranscript(transcript)
         case .setStatus(let text): live?.status(text)
         case .render(let update): live?.update(update)
-        case .send(_, let userTurn, let systemPrompt, let modelSize):
-            pendingRequest = (userTurn, systemPrompt, modelSize)
+        case .send(_, let userTurn, let systemPrompt, let modelSize, let context):
+            pendingRequest = (userTurn, systemPrompt, modelSize, context)
         case .cancelReply:
             runningRequest?.cancel()
         case .endReply:

@@ -36,12 +36,14 @@ struct OneShotChat: Sendable {
         func filter(_ text: String) -> String { raw ? text : sanitizer.sanitize(text) }
         func endFilter() -> String { raw ? "" : sanitizer.finish() }
 
-        var request: (userTurn: String, systemPrompt: String, modelSize: String)?
-        for case .send(_, let userTurn, let systemPrompt, let modelSize) in controller.handle(.message(userTurn), now: now()) {
-            request = (userTurn, systemPrompt, modelSize)
+        // One turn has no earlier turns: with --context the history is still empty.
+        var request: (userTurn: String, systemPrompt: String, modelSize: String, context: [ChatExchange])?
+        for case .send(_, let userTurn, let systemPrompt, let modelSize, let context) in controller.handle(.message(userTurn), now: now()) {
+            request = (userTurn, systemPrompt, modelSize, context)
         }
         guard let request else { return 1 }
-        let end = await service.run(userTurn: request.userTurn, systemPrompt: request.systemPrompt, modelSize: request.modelSize) { event in
+        let end = await service.run(userTurn: request.userTurn, systemPrompt: request.systemPrompt, modelSize: request.modelSize,
+                                    history: request.context) { event in
             present(event)
             if let input = event.input { perform(controller.handle(input, now: now())) }
         }

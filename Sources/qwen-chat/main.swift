@@ -90,6 +90,8 @@ WindowSizeFlag.install()
 var settings = ChatSettings()
 settings.systemPrompt = options.system
 settings.showStats = options.stats
+settings.context = options.context
+settings.contextTurns = options.contextTurns
 let service = ChatService(client: client, retry: options.retryPolicy, apiName: options.apiName,
                           modelGiven: options.model != nil, systemGiven: options.systemGiven)
 

@@ -18,8 +18,8 @@ struct ChatControllerTests {
         _ = send(.line("/system Be brief."))
         _ = send(.line("/model 7B"))
         let actions = send(.line("hello 你好"))
-        #expect(actions.contains(.send(index: 0, userTurn: "hello 你好", systemPrompt: "Be brief.", modelSize: "7B")))
-        #expect(actions.contains(.journal(.turn(index: 0, user: "hello 你好", system: "Be brief.", model: "7B", time: clock))))
+        #expect(actions.contains(.send(index: 0, userTurn: "hello 你好", systemPrompt: "Be brief.", modelSize: "7B", context: [])))
+        #expect(actions.contains(.journal(.turn(index: 0, user: "hello 你好", system: "Be brief.", model: "7B", time: clock, context: 0))))
         #expect(controller.state == .streaming(index: 0))
     }
 
@@ -83,7 +83,7 @@ struct ChatControllerTests {
         _ = send(.replyFinished(nil))
         _ = send(.line("/model 3B"))
         let actions = send(.line("/retry"))
-        #expect(actions.contains(.send(index: 0, userTurn: "question", systemPrompt: QwenSpace.defaultSystemPrompt, modelSize: "3B")))
+        #expect(actions.contains(.send(index: 0, userTurn: "question", systemPrompt: QwenSpace.defaultSystemPrompt, modelSize: "3B", context: [])))
         #expect(controller.transcript.turns.count == 1)
         #expect(controller.transcript.turns[0].reply == "")
         _ = send(.replyUpdate(.delta("second")))
@@ -128,9 +128,9 @@ struct ChatControllerTests {
         #expect(send(.editorText("\n")) == [.show("(empty message; nothing sent)")])
         #expect(send(.editorText(nil)) == [.showError("the editor failed; nothing was sent")])
         let actions = send(.editorText("line one\nline two\n"))
-        #expect(actions.contains(.send(index: 0, userTurn: "line one\nline two", systemPrompt: QwenSpace.defaultSystemPrompt, modelSize: "72B")))
+        #expect(actions.contains(.send(index: 0, userTurn: "line one\nline two", systemPrompt: QwenSpace.defaultSystemPrompt, modelSize: "72B", context: [])))
         _ = send(.replyFinished(nil))
-        #expect(send(.line("//model is a word")).contains(.send(index: 1, userTurn: "/model is a word", systemPrompt: QwenSpace.defaultSystemPrompt, modelSize: "72B")))
+        #expect(send(.line("//model is a word")).contains(.send(index: 1, userTurn: "/model is a word", systemPrompt: QwenSpace.defaultSystemPrompt, modelSize: "72B", context: [])))
     }
 
     @Test("/set stats on adds statistics after a reply")

@@ -16,6 +16,7 @@ struct ChatInfoTests {
             gradio: not connected yet
             model: Qwen2.5-7B
             system prompt: Be brief.
+            context: off (only the system prompt and the latest message are sent; /context on sends earlier turns)
             transcript: 1 turn, 12 characters
             """)
         info.server = (GradioConfig(version: "4.44.1", protocolName: "sse_v3", apiPrefix: "", dependencies: []),
@@ -26,7 +27,9 @@ struct ChatInfoTests {
         #expect(info.text.split(separator: "\n").map(String.init) == [
             "endpoint: https://qwen-qwen2-5.hf.space",
             "gradio: 4.44.1 (sse_v3), \(QwenSpace.apiName) = fn_index 4",
-            "model: Qwen2.5-7B", "system prompt: Be brief.", "transcript: 2 turns, 12 characters",
+            "model: Qwen2.5-7B", "system prompt: Be brief.",
+            "context: off (only the system prompt and the latest message are sent; /context on sends earlier turns)",
+            "transcript: 2 turns, 12 characters",
             "session file: /d/s.jsonl", "input history: off",
         ])
     }

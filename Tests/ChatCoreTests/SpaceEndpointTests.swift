@@ -64,7 +64,7 @@ struct SpaceEndpointTests {
             endpoint: /chat (fn_index 6, chat interface); reply from output 0 (json)
             inputs:
               0 textbox "": the message
-              1 state: history, sent empty (the transcript stays here)
+              1 state: history, sent empty; with --context the earlier turns (messages with content parts, set first through fn_index 3)
               2 textbox "System": the system prompt (--system)
             """)
         var info = ChatInfo(endpoint: "http://x", server: (space.config!, space.chat.endpoint), settings: ChatSettings(), turns: 0, characters: 0,

@@ -149,6 +149,6 @@ struct TurnDriverTests {
     func messageIsNotACommand() {
         var controller = ChatController()
         let actions = controller.handle(.message("/help me"), now: 1)
-        #expect(actions.contains(.send(index: 0, userTurn: "/help me", systemPrompt: QwenSpace.defaultSystemPrompt, modelSize: QwenSpace.defaultModelSize)))
+        #expect(actions.contains(.send(index: 0, userTurn: "/help me", systemPrompt: QwenSpace.defaultSystemPrompt, modelSize: QwenSpace.defaultModelSize, context: [])))
     }
 }

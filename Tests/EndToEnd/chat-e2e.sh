@@ -137,6 +137,25 @@ if [ -n "$path1" ] && [ ! -e "$path1" ] && [ ! -e "$(dirname "$path1")" ] && [ !
 else
     fail "editor leftovers: $(ls -ld "$path1" "$(dirname "$path1")" "$path2" "$(dirname "$path2")" 2>&1 | tr '\n' ' ')"
 fi
+# Opt-in memory: off by default; /context on sends this run's earlier turns as history.
+keys "/context" Enter
+check "/context says it is off by default" '^context: off \(only the system prompt'
+keys "/context on" Enter
+check "/context on confirms" '^context on: the last 10 earlier turns'
+keys "memory two" Enter
+check "reply with context on" 'you said «memory two»'
+hist=$(last_request history)
+python3 -c 'import json,sys; h=json.loads(sys.argv[1]); sys.exit(0 if [p[0] for p in h] == ["edited message 1", "edited message 2"] and "you said «edited message 2»" in h[1][1] else 1)' "$hist" \
+    && pass "replica received the two earlier turns, with their replies, as history" || fail "replica history with context on: $hist"
+keys "/info" Enter
+check "/info says context is on" '^context: on \(the last 10 earlier turns'
+grep -h '"user":"memory two"' "$HOME_DIR"/data/qwen-chat/sessions/*.jsonl | grep -q '"context":2' \
+    && pass "the journal's turn line records 2 earlier turns sent" || fail "journal context: $(grep -h 'memory two' "$HOME_DIR"/data/qwen-chat/sessions/*.jsonl)"
+keys "/context off" Enter
+keys "memory three" Enter
+check "reply with context off again" 'you said «memory three»'
+hist=$(last_request history)
+[ "$hist" = '[]' ] && pass "after /context off the history is empty again" || fail "history after /context off: $hist"
 keys "/quit" Enter
 check "/quit exits with status 0" 'EXITED rc=0'
 hist_perms=$(stat -c %a "$HOME_DIR/state/qwen-chat/history" 2>/dev/null)

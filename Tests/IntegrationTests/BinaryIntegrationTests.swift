@@ -162,6 +162,10 @@ struct BinaryIntegrationTests {
         (["--space", "not-a-space", "hi"], "'not-a-space' is not a Space id of the form Owner/Name"),
         (["--url", "http://127.0.0.1:9", "--space", "Qwen/Qwen2.5", "hi"], "give --url or --space, not both"),
         (["--retries", "-1", "hi"], "--retries must be between 0 and 20"),
+        (["--context-turns", "0", "hi"], "--context-turns must be between 1 and 100"),
+        (["--context", "--context-turns=101", "hi"], "--context-turns must be between 1 and 100"),
+        (["--context-turns", "-3", "hi"], "--context-turns must be between 1 and 100"),
+        (["--context-turns", "many", "hi"], "the value 'many' is invalid for '--context-turns <n>'"),
         (["--markdown", "sometimes", "hi"], "the value 'sometimes' is invalid for '--markdown <when>'. Please provide one of 'auto', 'always' or 'never'"),
         (["--json=yes", "hi"], "the option '--json' does not take any value, but 'yes' was specified"),
         (["--generate-completion-script", "tcsh"],
@@ -214,7 +218,8 @@ struct BinaryIntegrationTests {
             let help = try await runBinary(binary, ["--url", "http://127.0.0.1:9", flag, "never sent"])
             #expect(help.status == 0)
             for option in ["--url <url>", "--space <owner/name>", "--system <text>", "--model <size>", "--token <token>", "--proxy <url>",
-                           "--json", "--raw", "--markdown <when>", "--no-color", "--stats", "--retries <n>", "--idle-timeout <seconds>", "--version"] {
+                           "--json", "--raw", "--markdown <when>", "--no-color", "--stats", "--retries <n>", "--idle-timeout <seconds>", "--version",
+                           "--context", "--context-turns <n>"] {
                 #expect(help.stdoutText.contains(option), "\(option) missing from: \(help.stdoutText)")
             }
             #expect(help.stdoutText.split(separator: "\n").allSatisfy { $0.count <= 100 })

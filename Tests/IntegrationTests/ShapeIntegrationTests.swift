@@ -40,10 +40,19 @@ struct Shape: Sendable, CustomTestStringConvertible {
 
     static let maxSystem = "You are a helpful assistant."
 
+    /// How `--describe` says the history is filled: the chatbot's format on each Gradio line;
+    /// a ChatInterface's state through the event that copies its chatbot (none on 4.x).
+    static func historyFilling(server: ShapesServer, path: String) -> String {
+        let format = server == .gradio6 ? "messages with content parts" : "messages"
+        guard path == "/chatinterface" || path == "/multimodal" else { return "history, sent empty; with --context the earlier turns (\(format))" }
+        return server == .gradio4 ? "history, sent empty (the server keeps it; no event sets it)"
+            : "history, sent empty; with --context the earlier turns (\(format), set first through fn_index 3)"
+    }
+
     static let all: [Shape] = [
         Shape(path: "/qwen", endpoint: { _ in "/model_chat (fn_index 0, chatbot); reply from output 1 (chatbot)" }, inputs: [
             #"  0 textbox "Input" (query): the message"#,
-            #"  1 chatbot "qwen" (history): history, sent empty (the transcript stays here)"#,
+            #"  1 chatbot "qwen" (history): HISTORY"#,
             "  2 textbox (system): the system prompt (--system)",
             #"  3 radio "Model" (radio): the model (--model), default 72B; choices: 72B 32B 14B 7B 3B 1.5B 0.5B"#,
         ], reply: { Scripted.echo($0) }),
@@ -52,13 +61,13 @@ struct Shape: Sendable, CustomTestStringConvertible {
                 : server == .gradio5 ? "/chat (fn_index 6, chat interface); reply from output 0 (json)"
                 : "/chat (fn_index 18, chat interface); reply from output 0 (textbox)"
         }, inputs: [
-            "  1 state: history, sent empty (the transcript stays here)",
+            "  1 state: HISTORY",
             #"  2 textbox "System prompt" (system): the system prompt (--system)"#,
             #"  3 dropdown "Model" (model): the model (--model), default 7B; choices: 72B 32B 14B 7B 3B 1.5B 0.5B"#,
         ], reply: { Scripted.echo($0, model: "7B") }),
         Shape(path: "/maxdemo", endpoint: { _ in "/max_chat (fn_index 0, chatbot); reply from output 1 (chatbot)" }, inputs: [
             #"  0 textbox "Input" (query): the message"#,
-            #"  1 chatbot "Qwen-Max" (history): history, sent empty (the transcript stays here)"#,
+            #"  1 chatbot "Qwen-Max" (history): HISTORY"#,
             "  2 textbox (system): the system prompt (--system)",
         ], reply: { Scripted.echo($0, system: maxSystem) }),
         Shape(path: "/late", endpoint: { _ in "/respond (fn_index 2, chatbot); reply from output 0 (chatbot)" }, inputs: [
@@ -77,7 +86,7 @@ struct Shape: Sendable, CustomTestStringConvertible {
                 : server == .gradio5 ? "/chat (fn_index 6, chat interface); reply from output 0 (json)"
                 : "/chat (fn_index 17, chat interface); reply from output 0 (textbox)"
         }, inputs: [
-            "  1 state: history, sent empty (the transcript stays here)",
+            "  1 state: HISTORY",
             #"  2 textbox "System prompt" (system): the system prompt (--system)"#,
         ], reply: { Scripted.echo($0, system: maxSystem, model: "7B") }),
     ]
@@ -114,7 +123,7 @@ struct ShapeIntegrationTests {
         #expect(lines.first == "url: \(url + shape.path)")
         #expect(lines.contains { $0.hasPrefix("gradio: \(version), protocol sse_v3") }, "\(lines)")
         #expect(lines.contains("endpoint: " + shape.endpoint(server)), "\(lines)")
-        for input in shape.inputs {
+        for input in shape.inputs.map({ $0.replacing("HISTORY", with: Shape.historyFilling(server: server, path: shape.path)) }) {
             #expect(lines.contains(input), "missing \(input.debugDescription) in \(lines)")
         }
     }
@@ -183,7 +192,7 @@ struct ReplicaDiscoveryTests {
             endpoint: /model_chat (fn_index 3, chatbot); reply from output 1 (modelscopechatbot)
             inputs:
               0 textbox "Input" (query): the message
-              1 modelscopechatbot "72b" (history): history, sent empty (the transcript stays here)
+              1 modelscopechatbot "72b" (history): history, sent empty; with --context the earlier turns (tuples)
               2 textbox (system): the system prompt (--system)
               3 radio (radio): the model (--model), default 72B; choices: 72B 32B 14B 7B 3B 1.5B 0.5B Math-72B Math-7B Math-1.5B Coder-7B Coder-1.5B
 

@@ -1,7 +1,8 @@
 /// A chat function of a Gradio app and how to fill each of its inputs, found from the config
 /// by signature (`ChatEndpoint.discover`) or given as a preset by the caller.
 ///
-/// A request carries one message and an empty history: the caller keeps the transcript.
+/// A request carries one message and, unless the caller passes earlier exchanges, an empty
+/// history: the caller keeps the transcript.
 public struct ChatEndpoint: Sendable, Equatable {
     /// The two common layouts of a chat function.
     public enum Shape: String, Sendable, Equatable {
@@ -14,7 +15,7 @@ public struct ChatEndpoint: Sendable, Equatable {
     /// How the client fills an input.
     public enum Role: Sendable, Equatable {
         case message
-        /// Always sent empty: the Space sees only the latest turn.
+        /// Empty, or the earlier exchanges the caller passes, in `historyFormat`.
         case history
         case systemPrompt
         /// A radio or dropdown: the model choice, sent as the chosen value or the default.
@@ -51,14 +52,27 @@ public struct ChatEndpoint: Sendable, Equatable {
     /// The output holding the reply: a chatbot value, or the reply text itself.
     public var replyOutputIndex: Int
     public var replyOutputType: String
+    /// How earlier exchanges are written; nil when the endpoint cannot be given any (no
+    /// history input, or a history state nothing can set).
+    public var historyFormat: HistoryFormat?
+    /// For a history `state` (`gr.ChatInterface`): the server ignores a state's value in a
+    /// join and uses the session's, so earlier exchanges go first to this event, which copies
+    /// a chatbot value into that state, in the same session.
+    public var historyPrimer: GradioEndpoint?
 
-    public init(endpoint: GradioEndpoint, shape: Shape, inputs: [Input], replyOutputIndex: Int, replyOutputType: String) {
+    public init(endpoint: GradioEndpoint, shape: Shape, inputs: [Input], replyOutputIndex: Int, replyOutputType: String,
+                historyFormat: HistoryFormat? = nil, historyPrimer: GradioEndpoint? = nil) {
         self.endpoint = endpoint
         self.shape = shape
         self.inputs = inputs
         self.replyOutputIndex = replyOutputIndex
         self.replyOutputType = replyOutputType
+        self.historyFormat = historyFormat
+        self.historyPrimer = historyPrimer
     }
+
+    /// Whether earlier exchanges can be sent to this endpoint.
+    public var takesHistory: Bool { historyFormat != nil }
 
     /// The model input's choices; nil when the endpoint has no model input.
     public var modelChoices: [String]? {
@@ -82,13 +96,14 @@ public struct ChatEndpoint: Sendable, Equatable {
         return text
     }
 
-    /// The join's `data`: the message, an empty history, the system prompt and the model (nil:
-    /// the Space's default) and every other input at its default.
-    public func requestData(message: String, systemPrompt: String?, model: String?) -> [JSONValue] {
+    /// The join's `data`: the message, the history (`history`, oldest first, in the chatbot's
+    /// format; empty for a state, which `primerData` fills), the system prompt and the model
+    /// (nil: the Space's default) and every other input at its default.
+    public func requestData(message: String, systemPrompt: String?, model: String?, history: [ChatExchange] = []) -> [JSONValue] {
         inputs.map { input in
             switch input.role {
             case .message: input.type == "multimodaltextbox" ? Self.multimodalMessage(message) : .string(message)
-            case .history: .array([])
+            case .history: historyPrimer == nil ? historyFormat?.value(of: history) ?? .array([]) : .array([])
             case .systemPrompt: systemPrompt.map { .string($0) } ?? input.defaultValue
             case .model: model.map { .string($0) } ?? input.defaultValue
             case .slider, .fixed: input.defaultValue
@@ -102,6 +117,12 @@ public struct ChatEndpoint: Sendable, Equatable {
         value["text"] = .string(text)
         value["files"] = .array([])
         return .object(value)
+    }
+
+    /// The `historyPrimer` join's `data` for `history`; nil when there is no primer or nothing to send.
+    public func primerData(history: [ChatExchange]) -> [JSONValue]? {
+        guard historyPrimer != nil, let historyFormat, !history.isEmpty else { return nil }
+        return [historyFormat.value(of: history)]
     }
 
     /// The choice matching `name` case-insensitively, as the Space spells it.
@@ -194,13 +215,40 @@ extension ChatEndpoint {
             return Input(componentID: component.id, type: component.type, label: component.label, role: role,
                          defaultValue: component.value ?? .null, parameterName: names[index])
         }
+        var historyFormat: HistoryFormat?
+        var historyPrimer: GradioEndpoint?
+        if let historyIndex {
+            if isChatbot(components[historyIndex].type) {
+                historyFormat = HistoryFormat.of(components[historyIndex], in: config)
+            } else if let (primer, chatbot) = primer(forState: components[historyIndex].id, in: config) {
+                historyFormat = HistoryFormat.of(chatbot, in: config)
+                historyPrimer = primer
+            }
+        }
         return ChatEndpoint(
-            endpoint: GradioEndpoint(apiName: dependency.apiName ?? "fn_index \(dependency.fnIndex)", fnIndex: dependency.fnIndex, triggerID: dependency.triggerID),
+            endpoint: endpoint(of: dependency),
             shape: shape,
             inputs: inputs,
             replyOutputIndex: replyIndex,
-            replyOutputType: outputs[replyIndex].type
+            replyOutputType: outputs[replyIndex].type,
+            historyFormat: historyFormat,
+            historyPrimer: historyPrimer
         )
+    }
+
+    static func endpoint(of dependency: GradioConfig.Dependency) -> GradioEndpoint {
+        GradioEndpoint(apiName: dependency.apiName ?? "fn_index \(dependency.fnIndex)", fnIndex: dependency.fnIndex, triggerID: dependency.triggerID)
+    }
+
+    /// An event that takes only a chatbot and writes the history state: `gr.ChatInterface`
+    /// on 5.x and 6.x has one (copying its chatbot into the API's history); 4.x has none.
+    static func primer(forState stateID: Int, in config: GradioConfig) -> (GradioEndpoint, GradioConfig.Component)? {
+        for dependency in config.dependencies where dependency.isCallable && dependency.inputs.count == 1 && dependency.outputs.contains(stateID) {
+            if let chatbot = config.component(dependency.inputs[0]), isChatbot(chatbot.type) {
+                return (endpoint(of: dependency), chatbot)
+            }
+        }
+        return nil
     }
 
     static func isChatbot(_ type: String) -> Bool { type.contains("chatbot") }

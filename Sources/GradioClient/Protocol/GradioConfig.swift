@@ -19,14 +19,18 @@ public struct GradioConfig: Sendable {
         /// False for events Gradio hides from its API page (`show_api: false`,
         /// `api_visibility` other than `public`) or that run no Python function.
         public var isPublic = true
+        /// False for events a join cannot run: no Python function (`backend_fn: false`) or
+        /// `api_visibility: "private"` (6.x); hidden ones (`show_api: false`, "undocumented") can.
+        public var isCallable = true
 
-        public init(fnIndex: Int, apiName: String?, triggerID: Int?, inputs: [Int] = [], outputs: [Int] = [], isPublic: Bool = true) {
+        public init(fnIndex: Int, apiName: String?, triggerID: Int?, inputs: [Int] = [], outputs: [Int] = [], isPublic: Bool = true, isCallable: Bool = true) {
             self.fnIndex = fnIndex
             self.apiName = apiName
             self.triggerID = triggerID
             self.inputs = inputs
             self.outputs = outputs
             self.isPublic = isPublic
+            self.isCallable = isCallable
         }
     }
 
@@ -43,9 +47,11 @@ public struct GradioConfig: Sendable {
         public var minimum: Double?
         public var maximum: Double?
         public var step: Double?
+        /// A chatbot's `type` prop on 4.x/5.x (`tuples` or `messages`); absent on 6.x.
+        public var chatbotFormat: String?
 
         public init(id: Int, type: String, label: String? = nil, choices: [String] = [], value: JSONValue? = nil,
-                    minimum: Double? = nil, maximum: Double? = nil, step: Double? = nil) {
+                    minimum: Double? = nil, maximum: Double? = nil, step: Double? = nil, chatbotFormat: String? = nil) {
             self.id = id
             self.type = type
             self.label = label
@@ -54,6 +60,7 @@ public struct GradioConfig: Sendable {
             self.minimum = minimum
             self.maximum = maximum
             self.step = step
+            self.chatbotFormat = chatbotFormat
         }
     }
 
@@ -93,7 +100,8 @@ public struct GradioConfig: Sendable {
                 triggerID: triggerID,
                 inputs: (dependency["inputs"]?.arrayValue ?? []).compactMap(\.intValue),
                 outputs: (dependency["outputs"]?.arrayValue ?? []).compactMap(\.intValue),
-                isPublic: isPublic
+                isPublic: isPublic,
+                isCallable: dependency["backend_fn"] != .bool(false) && visibility != "private"
             ))
         }
         self.dependencies = dependencies
@@ -114,7 +122,8 @@ public struct GradioConfig: Sendable {
                 value: props?["value"],
                 minimum: props?["minimum"]?.doubleValue,
                 maximum: props?["maximum"]?.doubleValue,
-                step: props?["step"]?.doubleValue
+                step: props?["step"]?.doubleValue,
+                chatbotFormat: props?["type"]?.stringValue
             )
         }
         self.components = components
@@ -134,6 +143,9 @@ public struct GradioConfig: Sendable {
     public var sendsDiffs: Bool { protocolName != "sse_v1" }
 
     public func component(_ id: Int) -> Component? { components[id] }
+
+    /// The major version (`4` of `4.44.1`), nil when the config does not say.
+    public var majorVersion: Int? { version?.split(separator: ".").first.flatMap { Int($0) } }
 
     public func dependency(named apiName: String) -> Dependency? {
         let bare = apiName.hasPrefix("/") ? String(apiName.dropFirst()) : apiName
