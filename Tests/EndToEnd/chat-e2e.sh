@@ -15,7 +15,7 @@ last_request() { tail -n 1 "$LOG" | python3 -c "import json,sys; r=json.load(sys
 # A shell in tmux runs the chat; after it exits the shell reports the exit code and tty modes.
 start_chat() {
     $T kill-server 2>/dev/null; sleep 0.2
-    $T new-session -d -s qc -x 100 -y 40 "env -u NO_COLOR -u VISUAL EDITOR='$HOME_DIR/editor.sh' HOME='$HOME_DIR' XDG_STATE_HOME='$HOME_DIR/state' XDG_DATA_HOME='$HOME_DIR/data' TERM=xterm-256color LANG=C.UTF-8 bash --norc --noprofile"
+    $T new-session -d -s qc -x 100 -y 40 "env HF_ENDPOINT='${HF_ENDPOINT:-http://127.0.0.1:9}' -u NO_COLOR -u VISUAL EDITOR='$HOME_DIR/editor.sh' HOME='$HOME_DIR' XDG_STATE_HOME='$HOME_DIR/state' XDG_DATA_HOME='$HOME_DIR/data' TERM=xterm-256color LANG=C.UTF-8 bash --norc --noprofile"
     $T set-option -t qc -g set-clipboard on 2>/dev/null
     keys "clear; '$BIN' --url '$URL'; echo EXITED rc=\$?; stty -a | tr ' ;' '\n\n' | grep -xE -- '-?(isig|icanon|echo)' | tr '\n' ' '; echo" Enter
     wait_for 'Ctrl-D to leave' 10 || { fail "chat did not start"; exit 1; }
