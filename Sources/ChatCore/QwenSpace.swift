@@ -9,6 +9,7 @@ import GradioClient
 /// model sizes it offers. The Space keeps no history, so a request carries only the system
 /// prompt and the latest user turn.
 public enum QwenSpace {
+    public static let spaceID = "Qwen/Qwen2.5"
     public static let defaultURL = "https://qwen-qwen2-5.hf.space"
     public static let apiName = "model_chat"
     /// Used when the Space's config cannot be read or does not name the endpoint.
