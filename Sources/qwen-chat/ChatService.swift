@@ -103,9 +103,10 @@ final class ChatService: Sendable {
     }
 
     /// Reads the config and finds the chat endpoint (once); for `--describe` and `--model`.
-    func discover() async throws -> SpaceEndpoint {
+    /// `post` hears the waits (a sleeping Space, retries).
+    func discover(post: (TurnDriver.Event) -> Void = { _ in }) async throws -> SpaceEndpoint {
         var driver = TurnDriver(maxRetries: retry.maxRetries)
-        return try await connect(driver: &driver, post: { _ in }).1
+        return try await connect(driver: &driver, post: post).1
     }
 
     private func connect(driver: inout TurnDriver, post: (TurnDriver.Event) -> Void) async throws -> (GradioConnection, SpaceEndpoint) {

@@ -124,7 +124,14 @@ func waitFor<T: Sendable>(
 // `--describe`, and `--model` checked against the choices the Space offers: both need the config.
 if options.describe || options.model != nil {
     let space: SpaceEndpoint
-    switch waitFor({ try await service.discover() }).result {
+    // The waits for a sleeping or building Space, and retries, as plain lines on stderr.
+    let waits: @Sendable (TurnDriver.Event) -> Void = { event in
+        switch event {
+        case .waiting, .retrying: if let line = event.status { FileDescriptorOutput.standardError.write("qwen-chat: \(line)\n") }
+        default: break
+        }
+    }
+    switch waitFor({ try await service.discover(post: waits) }).result {
     case .success(let found): space = found
     case .failure(let error):
         if InterruptFlag.interrupted { exit(130) }
