@@ -29,6 +29,9 @@ public struct SpaceWait: Sendable {
     public mutating func next(_ state: SpaceState, elapsed: Double) -> Decision {
         let space = "the Space \(spaceID)"
         switch state {
+        case .running where waits > 0:
+            // Woken or built while we waited, but its host does not answer yet: it is starting.
+            return waitOrGiveUp(state: "starting", waiting: "waiting", elapsed: elapsed)
         case .running, .unknown:
             return .proceed
         case .sleeping:

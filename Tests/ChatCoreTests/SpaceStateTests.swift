@@ -60,6 +60,14 @@ struct SpaceStateTests {
         #expect(wait.next(.sleeping, elapsed: elapsed) == .fail("the Space Owner/Name is still asleep after 30 s; try again later or raise --wait"))
     }
 
+    @Test("running by the Hub's word after a wait, while the host still fails: starting, so wait on")
+    func wokenButNotAnswering() {
+        var wait = SpaceWait(spaceID: "o/n", budget: 120)
+        #expect(wait.next(.running, elapsed: 0) == .proceed)
+        _ = wait.next(.sleeping, elapsed: 0)
+        #expect(wait.next(.running, elapsed: 2) == .wait(seconds: 4, status: "the Space o/n is starting; waiting (2 s of 120 s)"))
+    }
+
     @Test("building waits; --wait 0 does not")
     func building() {
         var wait = SpaceWait(spaceID: "o/n", budget: 120)
