@@ -14,13 +14,16 @@ public struct SpaceWait: Sendable {
     public let spaceID: String
     /// `--wait`: the longest wait, in seconds; 0 does not wait at all.
     public let budget: Double
+    /// Whether a token went to the Hub: then a 404 or 401 is not for want of one.
+    public let tokenSent: Bool
     public var baseDelay: Double
     public var maxDelay: Double
     private var waits = 0
 
-    public init(spaceID: String, budget: Double, baseDelay: Double = 2, maxDelay: Double = 15) {
+    public init(spaceID: String, budget: Double, tokenSent: Bool = false, baseDelay: Double = 2, maxDelay: Double = 15) {
         self.spaceID = spaceID
         self.budget = max(0, budget)
+        self.tokenSent = tokenSent
         self.baseDelay = baseDelay
         self.maxDelay = maxDelay
     }
@@ -53,6 +56,9 @@ public struct SpaceWait: Sendable {
         case .deleting:
             return .fail("\(space) is being deleted")
         case .notFound(let status):
+            if tokenSent {
+                return .fail("the Hub has no Space \(spaceID) that the token given can see (HTTP \(status)); check the id and the token")
+            }
             return .fail("the Hub has no public Space \(spaceID) (HTTP \(status)); if it is private, set HF_TOKEN or --token")
         }
     }

@@ -157,7 +157,7 @@ final class ChatService: Sendable {
         guard let hub else { return try await operation() }
         var early: Task<SpaceState, Never>? = askAtOnce ? Task { await hub.state() } : nil
         defer { early?.cancel() }
-        var policy = SpaceWait(spaceID: hub.spaceID, budget: waitBudget)
+        var policy = SpaceWait(spaceID: hub.spaceID, budget: waitBudget, tokenSent: hub.sendsToken)
         let started = ContinuousClock.now
         var hostRetries = 0
         while true {

@@ -23,6 +23,8 @@ struct SpaceHub: Sendable {
         self.headers = headers
     }
 
+    var sendsToken: Bool { headers.contains { $0.0 == "Authorization" } }
+
     /// One request; never throws: a Hub that cannot be asked is `.unknown`, and the host's
     /// own error stands.
     func state() async -> SpaceState {

@@ -85,6 +85,8 @@ struct SpaceStateTests {
         #expect(wait.next(.notFound(status: 404), elapsed: 0) == .fail("the Hub has no public Space o/n (HTTP 404); if it is private, set HF_TOKEN or --token"))
         #expect(wait.next(.running, elapsed: 0) == .proceed)
         #expect(wait.next(.unknown("no Hub"), elapsed: 0) == .proceed)
+        var signedIn = SpaceWait(spaceID: "o/n", budget: 120, tokenSent: true)
+        #expect(signedIn.next(.notFound(status: 401), elapsed: 0) == .fail("the Hub has no Space o/n that the token given can see (HTTP 401); check the id and the token"))
     }
 
     @Test("a ZeroGPU quota error keeps the Space's words and gets the hint only without a token")

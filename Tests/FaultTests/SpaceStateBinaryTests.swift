@@ -85,6 +85,8 @@ struct SpaceStateBinaryTests {
     func notFound() async throws {
         guard let (result, space) = try await run("private", "hi") else { return }
         expectOneLine(result, "the Hub has no public Space \(space) (HTTP 404); if it is private, set HF_TOKEN or --token")
+        guard let (signedIn, other) = try await run("private", "hi", environment: ["HF_TOKEN": "hf_x"]) else { return }
+        expectOneLine(signedIn, "the Hub has no Space \(other) that the token given can see (HTTP 404); check the id and the token")
     }
 
     @Test("--wait 1 on a Space that stays asleep: gives up in one line, exit 1")
