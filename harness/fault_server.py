@@ -16,7 +16,9 @@ so tests put a unique tag in their messages. Keywords (longest match wins):
   FAULT_NO_COMPLETION          a few tokens, then a clean end of body without process_completed
   FAULT_CUT_UTF8               tokens, then an event cut inside a multi-byte character at EOF
   FAULT_QUEUE_FULL             join -> 503 {"detail": "Queue is full..."}
-  FAULT_QUEUE_FULL_THEN_OK_<K> the first K joins fail like that, then a normal reply
+  FAULT_QUEUE_FULL_THEN_OK_<K> the first K joins fail like that, then a normal reply whose stream
+                               first places the job third, then second, in the queue (estimation
+                               rank 2 and 1 of 4)
   FAULT_ASLEEP                 join -> 503 HTML "Space is sleeping"
   FAULT_ASLEEP_THEN_OK_<K>     the first K joins fail like that, then a normal reply
   FAULT_429                    join -> 429
@@ -25,6 +27,8 @@ so tests put a unique tag in their messages. Keywords (longest match wins):
   FAULT_SESSION_LOST_ONCE      only the first data stream for that message says so
   FAULT_TRICKLE                a short reply whose whole stream goes out one byte per 50 ms
   FAULT_SLOW                   a long reply ("slow0 slow1 ...") at one 3-char token per 0.1 s
+  FAULT_ZEROGPU_QUOTA          the app's error as a ZeroGPU Space out of quota sends it (show_error
+                               on): process_completed, success false, output.error = QUOTA_TEXT
   FAULT_LINGER                 a normal reply, then the stream stays open with a heartbeat every
                                0.2 s for 30 s (a client done with its reply should hang up)
   anything else                "Echo: <message>" in 3-char append ops, like the Space
@@ -300,6 +304,27 @@ async def fault_slow(out, job):
     await normal_reply(out, job, reply=slow_text(), delay=0.1)
 
 
+QUOTA_TEXT = ('You have exceeded your GPU quota (60s requested vs. 43s left). '
+              '<a style="white-space: nowrap;text-underline-offset: 2px;color: var(--body-text-color)" '
+              'href="https://huggingface.co/join">Create a free account</a> to get more daily usage quota.')
+
+
+async def fault_zerogpu_quota(out, job):
+    await preamble(out, job)
+    await out.event({"msg": "process_completed", "event_id": job["event_id"],
+                     "output": {"error": QUOTA_TEXT}, "success": False})
+    await out.event(close_stream())
+    await out.end_stream()
+
+
+async def fault_queued_after_full(out, job):
+    """After the queue was full: the job waits behind others before it starts."""
+    for rank in (2, 1):
+        await out.event({"msg": "estimation", "event_id": job["event_id"], "rank": rank, "queue_size": 4, "rank_eta": 0.5 * rank})
+        await asyncio.sleep(0.2)
+    await normal_reply(out, job)
+
+
 async def fault_linger(out, job):
     await preamble(out, job)
     await stream_tokens(out, job, echo(job))
@@ -323,6 +348,8 @@ DATA_FAULTS = {
     "FAULT_TRICKLE": fault_trickle,
     "FAULT_SLOW": fault_slow,
     "FAULT_LINGER": fault_linger,
+    "FAULT_ZEROGPU_QUOTA": fault_zerogpu_quota,
+    "FAULT_QUEUE_FULL_THEN_OK": fault_queued_after_full,
 }
 
 # --- one function per fault: join faults (return True when the join was answered) ------------

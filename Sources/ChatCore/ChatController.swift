@@ -71,6 +71,10 @@ public struct ChatController: Sendable {
         case openEditor
         case inputHistory(SlashCommand.HistoryAction)
         case showInfo(ChatSettings, turns: Int, characters: Int)
+        /// `/space`: say which Space and URL are in use.
+        case showSpace
+        /// `/space Owner/Name [URL]`: talk to that Space from the next turn on.
+        case switchSpace(id: String, url: String?)
         case exit
     }
 
@@ -91,6 +95,10 @@ public struct ChatController: Sendable {
     }
 
     static let noHistoryNote = "this Space's chat endpoint takes no history, so only the system prompt and the latest message can be sent"
+    /// Whether the user chose the model / system prompt (command line, `/model`, `/system`):
+    /// those stay when `/space` switches; the others become the new Space's own.
+    private var modelChosen: Bool
+    private var systemChosen: Bool
 
     /// The Space's model choices, once its chat endpoint is known (empty: it has none). A
     /// model the Space does not offer becomes its default, so the prompt shows what is sent.
@@ -108,8 +116,10 @@ public struct ChatController: Sendable {
         if let systemPrompt, settings.systemPrompt == QwenSpace.defaultSystemPrompt { settings.systemPrompt = systemPrompt }
     }
 
-    public init(settings: ChatSettings = ChatSettings()) {
+    public init(settings: ChatSettings = ChatSettings(), modelChosen: Bool = false, systemChosen: Bool = false) {
         self.settings = settings
+        self.modelChosen = modelChosen
+        self.systemChosen = systemChosen
     }
 
     /// - Parameter now: seconds since 1970, for timestamps and statistics.
@@ -225,14 +235,17 @@ public struct ChatController: Sendable {
             return [.show("system prompt: \(settings.systemPrompt)")]
         case .system(.set(let text)):
             settings.systemPrompt = text
+            systemChosen = true
             return [.show("system prompt set for the next turns")]
         case .system(.reset):
             settings.systemPrompt = QwenSpace.defaultSystemPrompt
+            systemChosen = false
             return [.show("system prompt reset to the Space's default: \(settings.systemPrompt)")]
         case .model(nil):
             return [.show("model: \(QwenSpace.displayName(ofModel: settings.modelSize)) (choices: \(settings.modelChoices.joined(separator: " ")))")]
         case .model(let size?):
             settings.modelSize = size
+            modelChosen = true
             return [.show("model set to \(QwenSpace.displayName(ofModel: size))")]
         case .clear:
             transcript = Transcript()
@@ -266,6 +279,17 @@ public struct ChatController: Sendable {
             return [.openEditor]
         case .info:
             return [.showInfo(settings, turns: transcript.turns.count, characters: transcript.characterCount)]
+        case .space(nil, _):
+            return [.showSpace]
+        case .space(let id?, let url):
+            // Until the new Space's config is read, what the user did not choose is qwen-chat's
+            // default again, which stands for "the Space's own".
+            settings.modelChoices = QwenSpace.modelSizes
+            if !modelChosen { settings.modelSize = QwenSpace.defaultModelSize }
+            if !systemChosen { settings.systemPrompt = QwenSpace.defaultSystemPrompt }
+            // Whether the new Space takes a history is known once it has answered.
+            endpointTakesHistory = nil
+            return [.switchSpace(id: id, url: url)]
         case .set(let setting, nil):
             let current = setting == .stats ? settings.showStats : settings.markdown
             return [.show("\(setting.rawValue): \(current ? "on" : "off")")]

@@ -9,6 +9,7 @@ import GradioClient
 /// model sizes it offers. The Space keeps no history: a request carries the system prompt, the
 /// latest user turn and, with `/context on`, the earlier turns as tuples.
 public enum QwenSpace {
+    public static let spaceID = "Qwen/Qwen2.5"
     public static let defaultURL = "https://qwen-qwen2-5.hf.space"
     public static let apiName = "model_chat"
     /// Used when the Space's config cannot be read or does not name the endpoint.

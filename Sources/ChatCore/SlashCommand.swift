@@ -17,6 +17,8 @@ public enum SlashCommand: Sendable, Equatable {
     case copyCode(Int?)
     case edit
     case info
+    /// `/space [Owner/Name [URL]]`: show the Space, or switch to another (the URL overrides its host).
+    case space(id: String?, url: String?)
     case set(Setting, Bool?)
     /// `/context [on | off]`: nil shows the mode.
     case context(Bool?)
@@ -59,6 +61,9 @@ public enum SlashCommand: Sendable, Equatable {
              details: "Opens $VISUAL or $EDITOR (default vi); the saved text is sent when the editor exits. An empty file sends nothing.", completions: []),
         Help(name: "info", usage: "/info", summary: "show endpoint, Gradio version, model, system prompt and transcript size",
              details: "", completions: []),
+        Help(name: "space", usage: "/space [Owner/Name [URL]]", summary: "show the Space, or switch to another (keeps the transcript)",
+             details: "/space shows the Space and URL in use. /space Owner/Name talks to that Space from the next turn on (its host https://owner-name.hf.space, or URL when given); the Hub is asked whether it is asleep, building or paused. The transcript stays; the model and system prompt you did not set become the new Space's own.",
+             completions: []),
         Help(name: "set", usage: "/set stats|markdown on|off", summary: "toggle reply statistics or Markdown styling",
              details: "/set stats on shows elapsed time and characters per second after each reply. /set markdown off shows replies unstyled.",
              completions: ["stats", "markdown"]),
@@ -127,6 +132,16 @@ public enum SlashCommand: Sendable, Equatable {
             return .success(.copyCode(k))
         case "edit": return noArguments(.edit)
         case "info": return noArguments(.info)
+        case "space":
+            guard let id = words.first else { return .success(.space(id: nil, url: nil)) }
+            guard words.count <= 2 else { return .failure(ParseError("/space takes a Space id (Owner/Name) and, optionally, a URL")) }
+            guard QwenSpace.url(forSpaceID: id) != nil else { return .failure(ParseError("'\(id)' is not a Space id of the form Owner/Name")) }
+            guard words.count == 2 else { return .success(.space(id: id, url: nil)) }
+            let url = words[1]
+            guard url.lowercased().hasPrefix("http://") || url.lowercased().hasPrefix("https://") else {
+                return .failure(ParseError("'\(url)' is not an http:// or https:// URL"))
+            }
+            return .success(.space(id: id, url: url))
         case "set":
             guard let first = words.first, let setting = Setting(rawValue: first.lowercased()) else {
                 return .failure(ParseError("/set takes stats or markdown, then on or off"))

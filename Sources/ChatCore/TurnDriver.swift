@@ -13,6 +13,8 @@ public struct TurnDriver: Sendable {
         case started
         /// The Space is busy or waking up; the client waits and tries again.
         case retrying(attempt: Int, of: Int, delay: Double, reason: String)
+        /// The Hub says the Space is asleep or starting; the shell waits for it (`SpaceWait`).
+        case waiting(String)
         case text(TextUpdate)
         /// Our words for something the user should know (a warning, the Space's log, a fallback).
         case note(String)
@@ -23,6 +25,7 @@ public struct TurnDriver: Sendable {
             case .queued(let queue): queue.description
             case .started: "generating…"
             case .retrying(let attempt, let total, let delay, let reason): retryStatus(attempt: attempt, of: total, delay: delay, reason: reason)
+            case .waiting(let line): line
             case .queueNote, .text, .note: nil
             }
         }

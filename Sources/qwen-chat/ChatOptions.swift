@@ -14,7 +14,8 @@ struct ChatOptions: ParsableCommand {
         its commands). With prompt words, or with text on standard input, sends one turn and \
         streams the reply to standard output.
 
-        Environment: QWEN_CHAT_URL (like --url), HF_TOKEN (like --token), HTTPS_PROXY / \
+        Environment: QWEN_CHAT_URL (like --url), HF_TOKEN (like --token, but sent only to the \
+        Hub and to *.hf.space hosts), HF_ENDPOINT (the Hub, default https://huggingface.co), HTTPS_PROXY / \
         HTTP_PROXY / ALL_PROXY / NO_PROXY (like --proxy), SSL_CERT_FILE (CA certificates to \
         trust), NO_COLOR (like --no-color), VISUAL / EDITOR (for /edit).
 
@@ -31,8 +32,12 @@ struct ChatOptions: ParsableCommand {
     @Option(help: ArgumentHelp("The Space's root URL. (default: $QWEN_CHAT_URL, else \(QwenSpace.defaultURL))", valueName: "url"))
     var url: String?
 
-    @Option(help: ArgumentHelp("A Space id, Owner/Name; maps to https://owner-name.hf.space.", valueName: "owner/name"))
+    @Option(help: ArgumentHelp("A Space id, Owner/Name; maps to https://owner-name.hf.space (--url overrides the host). The Hub is asked whether it is asleep, building or paused.", valueName: "owner/name"))
     var space: String?
+
+    // Unconditional, so that "--wait -1" says the range rather than "missing value".
+    @Option(name: .customLong("wait"), parsing: .unconditional, help: ArgumentHelp("Seconds to wait for a Space that is asleep or building (0-3600; 0: do not wait).", valueName: "seconds"))
+    var waitSeconds = 120
 
     // Free text: the next word is the value even when it starts with a dash ("- Answer briefly").
     @Option(name: .customLong("system"), parsing: .unconditional, help: ArgumentHelp("The system prompt (default: the Space's own, else Qwen's).", valueName: "text"))
@@ -53,7 +58,7 @@ struct ChatOptions: ParsableCommand {
     @Flag(help: "Show the Space's Gradio version, chat endpoint and inputs, and how each is filled; then exit.")
     var describe = false
 
-    @Option(help: ArgumentHelp("A Hugging Face token for private Spaces (default: $HF_TOKEN). Never printed.", valueName: "token"))
+    @Option(help: ArgumentHelp("A Hugging Face token for private Spaces, sent to the Space's host and the Hub (default: $HF_TOKEN, sent only to the Hub and *.hf.space). Never printed.", valueName: "token"))
     var token: String?
 
     @Option(help: ArgumentHelp("An http:// proxy URL (default: from HTTPS_PROXY / HTTP_PROXY / ALL_PROXY, honouring NO_PROXY).", valueName: "url"))
@@ -108,14 +113,12 @@ struct ChatOptions: ParsableCommand {
     mutating func validate() throws {
         if let model, model.allSatisfy(\.isWhitespace) { throw ValidationError("--model needs a size") }
         if let apiName, apiName.isEmpty || apiName == "/" { throw ValidationError("--api-name needs an endpoint name") }
-        if url != nil, space != nil {
-            throw ValidationError("give --url or --space, not both")
-        }
         if let space, QwenSpace.url(forSpaceID: space) == nil {
             throw ValidationError("'\(space)' is not a Space id of the form Owner/Name")
         }
         guard (0...20).contains(retries) else { throw ValidationError("--retries must be between 0 and 20") }
         guard ChatSettings.contextTurnsRange.contains(contextTurns) else { throw ValidationError("--context-turns must be between 1 and 100") }
+        guard (0...3600).contains(waitSeconds) else { throw ValidationError("--wait must be between 0 and 3600 seconds") }
         guard (1...86_400).contains(idleTimeout) else { throw ValidationError("--idle-timeout must be between 1 and 86400 seconds") }
     }
 

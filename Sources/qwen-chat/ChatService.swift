@@ -6,8 +6,18 @@ import Synchronization
 /// endpoint, submits each turn and feeds its job events to a `TurnDriver`, handing on what
 /// comes out.
 final class ChatService: Sendable {
-    let client: GradioClient
+    /// What the turns go to: the Space's host, the Hub to ask about it (nil for a bare `--url`),
+    /// and whether a token goes to the host (for the ZeroGPU quota hint). `/space` replaces it.
+    struct Target: Sendable {
+        var client: GradioClient
+        var hub: SpaceHub?
+        var tokenSent: Bool
+    }
+
+    private let target: Mutex<Target>
     let retry: RetryPolicy
+    /// `--wait`: how long to wait for a Space the Hub says is asleep or building.
+    let waitBudget: Double
     /// `--api-name`: this endpoint instead of the discovered one.
     let apiName: String?
     /// Whether `--model` / `--system` were given: if not, the Space's own defaults are sent
@@ -19,12 +29,25 @@ final class ChatService: Sendable {
     private let defaultsPending = Mutex(true)
     private let state = Mutex<(connection: GradioConnection, space: SpaceEndpoint)?>(nil)
 
-    init(client: GradioClient, retry: RetryPolicy, apiName: String? = nil, modelGiven: Bool = true, systemGiven: Bool = true) {
-        self.client = client
+    init(target: Target, retry: RetryPolicy, waitBudget: Double = 120, apiName: String? = nil, modelGiven: Bool = true, systemGiven: Bool = true) {
+        self.target = Mutex(target)
         self.retry = retry
+        self.waitBudget = waitBudget
         self.apiName = apiName
         self.modelGiven = modelGiven
         self.systemGiven = systemGiven
+    }
+
+    var client: GradioClient { target.withLock { $0.client } }
+    /// The Space id the Hub is asked about, if any.
+    var spaceID: String? { target.withLock { $0.hub?.spaceID } }
+
+    /// `/space`: talk to another Space from the next turn on; its config is read then, and its
+    /// own defaults are taken again for the settings the user did not set.
+    func switchTarget(_ new: Target) {
+        target.withLock { $0 = new }
+        state.withLock { $0 = nil }
+        defaultsPending.withLock { $0 = true }
     }
 
     var currentConnection: GradioConnection? { state.withLock { $0?.connection } }
@@ -37,6 +60,7 @@ final class ChatService: Sendable {
     func run(userTurn: String, systemPrompt: String, modelSize: String, history: [ChatExchange] = [],
              post: (TurnDriver.Event) -> Void) async -> ChatController.Input {
         var driver = TurnDriver(maxRetries: retry.maxRetries)
+        let (client, hub, tokenSent) = target.withLock { ($0.client, $0.hub, $0.tokenSent) }
         do {
             let (connection, space) = try await connect(driver: &driver, post: post)
             driver.readReply(fromOutput: space.chat.replyOutputIndex)
@@ -50,13 +74,23 @@ final class ChatService: Sendable {
             }
             let history = space.chat.takesHistory ? history : []
             let data = space.chat.requestData(message: userTurn, systemPrompt: system, model: model, history: history)
-            try await client.submitTurn(connection, chat: space.chat, data: data, history: history, retry: retry) { event, outputs in
-                for output in driver.handle(event, outputs: outputs) { post(output) }
+            // A Space gone to sleep since the last turn: the Hub is asked once the join fails.
+            var streamed = false
+            try await awake(hub, askAtOnce: false, retriesHost: false, canRetry: { !streamed }, post: post) {
+                try await client.submitTurn(connection, chat: space.chat, data: data, history: history, retry: retry) { event, outputs in
+                    for output in driver.handle(event, outputs: outputs) {
+                        if case .text = output { streamed = true }
+                        post(output)
+                    }
+                }
             }
             return TurnDriver.finished(nil)
         } catch {
             if let error = error as? GradioError, error.code == .unreachable || error.code == .spaceDown {
                 state.withLock { $0 = nil }
+            }
+            if let error = error as? GradioError {
+                return TurnDriver.finished(ZeroGPUQuota.annotate(error, tokenSent: tokenSent))
             }
             return TurnDriver.finished(error)
         }
@@ -76,15 +110,22 @@ final class ChatService: Sendable {
     }
 
     /// Reads the config and finds the chat endpoint (once); for `--describe` and `--model`.
-    func discover() async throws -> SpaceEndpoint {
+    /// `post` hears the waits (a sleeping Space, retries).
+    func discover(post: (TurnDriver.Event) -> Void = { _ in }) async throws -> SpaceEndpoint {
         var driver = TurnDriver(maxRetries: retry.maxRetries)
-        return try await connect(driver: &driver, post: { _ in }).1
+        return try await connect(driver: &driver, post: post).1
     }
 
     private func connect(driver: inout TurnDriver, post: (TurnDriver.Event) -> Void) async throws -> (GradioConnection, SpaceEndpoint) {
         if let existing = state.withLock({ $0 }) { return existing }
-        let answer = try await client.fetchConfig(retry: retry) { event in
-            for output in driver.handle(event, outputs: []) { post(output) }
+        let (client, hub) = target.withLock { ($0.client, $0.hub) }
+        let answer: ConfigAnswer
+        if hub != nil {
+            answer = try await awake(hub, askAtOnce: true, retriesHost: true, canRetry: { true }, post: post) { try await client.fetchConfig() }
+        } else {
+            answer = try await client.fetchConfig(retry: retry) { event in
+                for output in driver.handle(event, outputs: []) { post(output) }
+            }
         }
         // `/info` names the parameters; worth a request only when the config lists inputs.
         var info: JSONValue?
@@ -101,5 +142,67 @@ final class ChatService: Sendable {
         for output in driver.connected(fallbackReason: space.note) { post(output) }
         state.withLock { $0 = (connection, space) }
         return (connection, space)
+    }
+
+    /// Runs `operation`; when the Space's host answers like a Space that is not running (a web
+    /// page, 502, 503, or no connection at all), asks the Hub why, and waits with backoff while
+    /// it wakes or builds, or stops with the Hub's one line (`SpaceWait`).
+    ///
+    /// With `askAtOnce`, the Hub's answer is requested beside the operation rather than before
+    /// it: a running Space's first turn never waits on the Hub, whose answer is read only when
+    /// the host fails (and the request is cancelled when it does not).
+    /// - Parameter retriesHost: whether to retry the host's other transient errors (queue full,
+    ///   429, a 503 while the Hub says it runs) `--retries` times; `submit` does so itself.
+    private func awake<T>(
+        _ hub: SpaceHub?,
+        askAtOnce: Bool,
+        retriesHost: Bool,
+        canRetry: () -> Bool,
+        post: (TurnDriver.Event) -> Void,
+        _ operation: () async throws -> T
+    ) async throws -> T {
+        guard let hub else { return try await operation() }
+        var early: Task<SpaceState, Never>? = askAtOnce ? Task { await hub.state() } : nil
+        defer { early?.cancel() }
+        var policy = SpaceWait(spaceID: hub.spaceID, budget: waitBudget, tokenSent: hub.sendsToken)
+        let started = ContinuousClock.now
+        var hostRetries = 0
+        while true {
+            do {
+                return try await operation()
+            } catch let error as GradioError where (error.isTransient || error.code == .unreachable) && canRetry() {
+                var decision = SpaceWait.Decision.proceed
+                if error.code == .spaceDown || error.code == .unreachable {
+                    let asking = early ?? Task { await hub.state() }
+                    early = nil
+                    let answer = await withTaskCancellationHandler { await asking.value } onCancel: { asking.cancel() }
+                    if Task.isCancelled { throw GradioError(.cancelled, "cancelled") }
+                    decision = policy.next(answer, elapsed: started.duration(to: .now) / .seconds(1))
+                }
+                switch decision {
+                case .fail(let message):
+                    throw GradioError(.spaceDown, message)
+                case .wait(let seconds, let status):
+                    post(.waiting(status))
+                    try await pause(seconds)
+                case .proceed:
+                    // Running by the Hub's word (or the Hub did not say): the host's usual retries.
+                    guard retriesHost, error.isTransient, hostRetries < retry.maxRetries else { throw error }
+                    hostRetries += 1
+                    let seconds = retry.delay(forAttempt: hostRetries, unitRandom: Double.random(in: 0..<1))
+                    post(.retrying(attempt: hostRetries, of: retry.maxRetries, delay: seconds, reason: error.message))
+                    try await pause(seconds)
+                }
+            }
+        }
+    }
+
+    /// Sleeps on the retry policy's clock; Ctrl-C (a cancelled task) ends it at once.
+    private func pause(_ seconds: Double) async throws {
+        do {
+            try await retry.clock.sleep(for: .nanoseconds(Int64(seconds * 1_000_000_000)))
+        } catch {
+            throw GradioError(.cancelled, "cancelled")
+        }
     }
 }

@@ -17,6 +17,8 @@ import TerminalRendering
 /// a frame tick that draws the streaming reply and watches for Ctrl-C.
 final class InteractiveChat {
     private let service: ChatService
+    /// Builds the target of `/space`.
+    private let targets: SpaceTargets
     private let editor: LineEditor
     private var controller: ChatController
     private let sessions: SessionFile?
@@ -30,11 +32,12 @@ final class InteractiveChat {
     private typealias Request = (userTurn: String, systemPrompt: String, modelSize: String, context: [ChatExchange])
     private var runningRequest: Task<Void, Never>?
 
-    init(service: ChatService, settings: ChatSettings, color: Bool, environment: [String: String]) {
+    init(service: ChatService, targets: SpaceTargets, settings: ChatSettings, color: Bool, environment: [String: String]) {
         self.service = service
+        self.targets = targets
         self.environment = environment
         self.color = color
-        controller = ChatController(settings: settings)
+        controller = ChatController(settings: settings, modelChosen: service.modelGiven, systemChosen: service.systemGiven)
         let history = HistoryStore.fromEnvironment(environment)
         editor = LineEditor(programName: "qwen-chat", history: history)
         editor.continuationPrompt = "… "
@@ -47,7 +50,7 @@ final class InteractiveChat {
     /// Runs until `/quit` or Ctrl-D and returns the exit code.
     func run() -> Int32 {
         if let warning = editor.takeHistoryWarning() { showError(warning.message) }
-        show("qwen-chat \(ChatOptions.version) · \(QwenSpace.displayName(ofModel: controller.settings.modelSize)) at \(URLParts.redacting(service.client.root)) · /help for commands, Ctrl-D to leave")
+        show("qwen-chat \(ChatOptions.version) · \(QwenSpace.displayName(ofModel: controller.settings.modelSize)) at \(spaceText()) · /help for commands, Ctrl-D to leave")
         defer {
             sessions?.close()
             editor.restoreTerminal()
@@ -181,6 +184,15 @@ final class InteractiveChat {
             perform(controller.handle(.editorText(text), now: Self.now()))
         case .inputHistory(let change): changeInputHistory(change)
         case .showInfo(let settings, let turns, let characters): showInfo(settings, turns: turns, characters: characters)
+        case .showSpace:
+            show("space: \(spaceText())" + (service.spaceID == nil ? " (a bare URL: the Hub is not asked about it)" : ""))
+        case .switchSpace(let id, let url):
+            do {
+                service.switchTarget(try targets.target(spaceID: id, url: url ?? QwenSpace.url(forSpaceID: id)!))
+                show("space: \(spaceText()); its config is read on the next turn (the transcript stays)")
+            } catch {
+                showError(error.description)
+            }
         case .exit: break
         }
     }
@@ -260,10 +272,16 @@ final class InteractiveChat {
         }
     }
 
+    /// "Owner/Name (https://owner-name.hf.space)", or the bare URL.
+    private func spaceText() -> String {
+        let url = URLParts.redacting(service.client.root)
+        return service.spaceID.map { "\($0) (\(url))" } ?? url
+    }
+
     private func showInfo(_ settings: ChatSettings, turns: Int, characters: Int) {
         let connection = service.currentConnection
         show(ChatInfo(
-            endpoint: URLParts.redacting(service.client.root),
+            endpoint: spaceText(),
             server: connection.map { ($0.config, $0.endpoint) },
             settings: settings, turns: turns, characters: characters,
             sessionFile: sessions?.path,

@@ -100,6 +100,9 @@ struct OneShotChat: Sendable {
                     emit(["type": .string("retrying"), "attempt": .number(attempt), "delay": .number(delay), "reason": .string(reason)])
                 }
                 if live == nil, let line = event.status { note(line) }
+            case .waiting(let line):
+                if json { emit(["type": .string("waiting"), "message": .string(line)]) }
+                if live == nil { note(line) }
             case .note(let message):
                 note(message)
             case .text:

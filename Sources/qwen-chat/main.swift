@@ -37,11 +37,18 @@ func fail(_ message: String, code: Int32) -> Never {
 }
 
 let environment = ProcessInfo.processInfo.environment
-let givenRoot = options.url ?? options.space.flatMap(QwenSpace.url(forSpaceID:)) ?? environment["QWEN_CHAT_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? QwenSpace.defaultURL
-// `user:password@` in the URL goes out as basic authorization, not in the URL.
-let (root, urlCredentials) = URLParts.splittingCredentials(givenRoot)
-guard let rootParts = URLParts(root) else {
+func nonEmpty(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
+let environmentURL = nonEmpty("QWEN_CHAT_URL")
+// The Hub is asked about `--space`, and about the default Space when no URL is given at all;
+// a bare `--url` (or QWEN_CHAT_URL) is any Gradio app, with no Hub lookups.
+let spaceID = options.space ?? (options.url == nil && environmentURL == nil ? QwenSpace.spaceID : nil)
+let givenRoot = options.url ?? options.space.flatMap(QwenSpace.url(forSpaceID:)) ?? environmentURL ?? QwenSpace.defaultURL
+guard let rootParts = URLParts(URLParts.splittingCredentials(givenRoot).url) else {
     fail("'\(URLParts.redacting(givenRoot))' is not an http:// or https:// URL", code: 2)
+}
+let hubEndpoint = nonEmpty("HF_ENDPOINT") ?? SpaceHub.defaultEndpoint
+if spaceID != nil, URLParts(hubEndpoint) == nil {
+    fail("HF_ENDPOINT '\(URLParts.redacting(hubEndpoint))' is not an http:// or https:// URL", code: 2)
 }
 
 var userTurn: String?
@@ -66,23 +73,20 @@ do {
 } catch {
     fail("\(error)", code: 2)
 }
-let token = options.token ?? environment["HF_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
-if urlCredentials != nil, token != nil {
-    fail("the URL has a user and password and a token is set (--token or HF_TOKEN); give only one", code: 2)
-}
 let transport = AsyncHTTPClientTransport(
     proxy: proxy,
     idleTimeout: .seconds(options.idleTimeout),
-    trustedCertificatesFile: environment["SSL_CERT_FILE"].flatMap { $0.isEmpty ? nil : $0 }
+    trustedCertificatesFile: nonEmpty("SSL_CERT_FILE")
 )
-let authorization = token.map { "Bearer \($0)" } ?? urlCredentials.map { "Basic " + Data($0.utf8).base64EncodedString() }
-let client = GradioClient(
-    root: root,
-    transport: transport,
-    headers: authorization.map { [("Authorization", $0)] } ?? [],
-    product: "qwen-chat",
-    userAgent: "qwen-chat/\(ChatOptions.version)"
-)
+let targets = SpaceTargets(transport: transport, explicitToken: options.token, environmentToken: nonEmpty("HF_TOKEN"),
+                           hubEndpoint: hubEndpoint, userAgent: "qwen-chat/\(ChatOptions.version)")
+let target: ChatService.Target
+do {
+    target = try targets.target(spaceID: spaceID, url: givenRoot)
+} catch {
+    fail(error.description, code: 2)
+}
+let root = target.client.root
 let color = options.colorEnabled(environment: environment)
 TerminalControl.saveStartupModes()
 WindowSizeFlag.install()
@@ -92,7 +96,7 @@ settings.systemPrompt = options.system
 settings.showStats = options.stats
 settings.context = options.context
 settings.contextTurns = options.contextTurns
-let service = ChatService(client: client, retry: options.retryPolicy, apiName: options.apiName,
+let service = ChatService(target: target, retry: options.retryPolicy, waitBudget: Double(options.waitSeconds), apiName: options.apiName,
                           modelGiven: options.model != nil, systemGiven: options.systemGiven)
 
 /// Runs `body` on a task while this (main) thread waits, calling `tick` about every `interval`
@@ -122,7 +126,14 @@ func waitFor<T: Sendable>(
 // `--describe`, and `--model` checked against the choices the Space offers: both need the config.
 if options.describe || options.model != nil {
     let space: SpaceEndpoint
-    switch waitFor({ try await service.discover() }).result {
+    // The waits for a sleeping or building Space, and retries, as plain lines on stderr.
+    let waits: @Sendable (TurnDriver.Event) -> Void = { event in
+        switch event {
+        case .waiting, .retrying: if let line = event.status { FileDescriptorOutput.standardError.write("qwen-chat: \(line)\n") }
+        default: break
+        }
+    }
+    switch waitFor({ try await service.discover(post: waits) }).result {
     case .success(let found): space = found
     case .failure(let error):
         if InterruptFlag.interrupted { exit(130) }
@@ -145,7 +156,7 @@ if options.describe || options.model != nil {
 guard let userTurn else {
     // No message and a terminal on stdin: the interactive chat.
     settings.markdown = options.markdownEnabled(stdoutIsTerminal: isatty(1) == 1)
-    let chat = InteractiveChat(service: service, settings: settings, color: color, environment: environment)
+    let chat = InteractiveChat(service: service, targets: targets, settings: settings, color: color, environment: environment)
     exit(chat.run())
 }
 

@@ -23,6 +23,34 @@ struct ChatControllerTests {
         #expect(controller.state == .streaming(index: 0))
     }
 
+    @Test("/space switches the Space, keeps the transcript and what the user chose, resets the rest")
+    mutating func switchSpace() {
+        _ = send(.line("hi"))
+        _ = send(.replyFinished(nil))
+        controller.adoptSpaceDefaults(model: "14B", systemPrompt: "The old Space's prompt")
+        _ = send(.line("/system Be brief."))
+        #expect(send(.line("/space")) == [.showSpace])
+        #expect(send(.line("/space o/n http://127.0.0.1:1/x")) == [.switchSpace(id: "o/n", url: "http://127.0.0.1:1/x")])
+        #expect(controller.transcript.turns.count == 1)
+        #expect(controller.settings.systemPrompt == "Be brief.")
+        #expect(controller.settings.modelSize == QwenSpace.defaultModelSize)
+        // The new Space's defaults are adopted again for what the user did not choose.
+        controller.adoptSpaceDefaults(model: "7B", systemPrompt: "The new Space's prompt")
+        #expect(controller.settings.modelSize == "7B")
+        #expect(controller.settings.systemPrompt == "Be brief.")
+    }
+
+    @Test("/space forgets whether the old Space took a history: /context on is checked against the new one")
+    mutating func switchSpaceContext() {
+        _ = controller.setEndpointTakesHistory(false)
+        #expect(send(.line("/context on")).contains { if case .showError = $0 { true } else { false } })
+        #expect(!controller.settings.context)
+        _ = send(.line("/space o/n"))
+        #expect(controller.endpointTakesHistory == nil)
+        _ = send(.line("/context on"))
+        #expect(controller.settings.context)
+    }
+
     @Test("deltas and revisions build the reply; completion marks it complete")
     mutating func streaming() {
         _ = send(.line("hi"))

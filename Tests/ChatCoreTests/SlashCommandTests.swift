@@ -23,6 +23,9 @@ struct SlashCommandTests {
         ("/load ~/x.jsonl", .load(path: "~/x.jsonl")),
         ("/sessions", .sessions),
         ("/copy", .copy),
+        ("/space", .space(id: nil, url: nil)),
+        ("/space Qwen/Qwen2.5", .space(id: "Qwen/Qwen2.5", url: nil)),
+        ("/space o/n http://127.0.0.1:8080/x", .space(id: "o/n", url: "http://127.0.0.1:8080/x")),
         ("/copy code", .copyCode(nil)),
         ("/copy code 2", .copyCode(2)),
         ("/edit", .edit),
@@ -48,6 +51,9 @@ struct SlashCommandTests {
         ("/set stats maybe", "/set stats takes on or off"),
         ("/copy all", "/copy takes nothing, or code and a block number"),
         ("/copy code 0", "/copy code takes a block number from 1"),
+        ("/space qwen", "'qwen' is not a Space id of the form Owner/Name"),
+        ("/space o/n ftp://x", "'ftp://x' is not an http:// or https:// URL"),
+        ("/space o/n http://x y", "/space takes a Space id (Owner/Name) and, optionally, a URL"),
     ])
     func rejects(_ line: String, _ reason: String) {
         guard case .failure(let error) = SlashCommand.parse(line) else {
@@ -85,7 +91,7 @@ struct SlashCommandTests {
     @Test("Tab completes command names and fixed arguments")
     func completion() {
         #expect(SlashCommand.completions(line: "/mo", cursor: 3) == ["/model"])
-        #expect(Set(SlashCommand.completions(line: "/s", cursor: 2)) == ["/system", "/save", "/sessions", "/set"])
+        #expect(Set(SlashCommand.completions(line: "/s", cursor: 2)) == ["/system", "/save", "/sessions", "/space", "/set"])
         #expect(SlashCommand.completions(line: "/model Coder", cursor: 12) == ["Coder-7B", "Coder-1.5B"])
         #expect(SlashCommand.completions(line: "/model math-7", cursor: 13) == ["Math-72B", "Math-7B"])
         #expect(SlashCommand.completions(line: "/history o", cursor: 10) == ["on", "off"])

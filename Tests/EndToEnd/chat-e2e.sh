@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end: drives the real qwen-chat binary in tmux against the replica Space and checks what a
 # user sees. Needs: QWEN_CHAT_BINARY, QWEN_CHAT_TEST_REPLICA_URL, QWEN_CHAT_TEST_REPLICA_LOG
-# (scripts/test sets them), tmux, and python3 for reading JSON.
+# (scripts/test sets them), QWEN_CHAT_TEST_SPACE_HOST_URL and HF_ENDPOINT (harness/fake_hub.py, for
+# /space), tmux, and python3 for reading JSON.
 set -u
 BIN=${QWEN_CHAT_BINARY:?set QWEN_CHAT_BINARY}
 URL=${QWEN_CHAT_TEST_REPLICA_URL:?set QWEN_CHAT_TEST_REPLICA_URL}
@@ -15,7 +16,7 @@ last_request() { tail -n 1 "$LOG" | python3 -c "import json,sys; r=json.load(sys
 # A shell in tmux runs the chat; after it exits the shell reports the exit code and tty modes.
 start_chat() {
     $T kill-server 2>/dev/null; sleep 0.2
-    $T new-session -d -s qc -x 100 -y 40 "env -u NO_COLOR -u VISUAL EDITOR='$HOME_DIR/editor.sh' HOME='$HOME_DIR' XDG_STATE_HOME='$HOME_DIR/state' XDG_DATA_HOME='$HOME_DIR/data' TERM=xterm-256color LANG=C.UTF-8 bash --norc --noprofile"
+    $T new-session -d -s qc -x 100 -y 40 "env -u NO_COLOR -u VISUAL EDITOR='$HOME_DIR/editor.sh' HF_ENDPOINT='${HF_ENDPOINT:-http://127.0.0.1:9}' HOME='$HOME_DIR' XDG_STATE_HOME='$HOME_DIR/state' XDG_DATA_HOME='$HOME_DIR/data' TERM=xterm-256color LANG=C.UTF-8 bash --norc --noprofile"
     $T set-option -t qc -g set-clipboard on 2>/dev/null
     keys "clear; '$BIN' --url '$URL'; echo EXITED rc=\$?; stty -a | tr ' ;' '\n\n' | grep -xE -- '-?(isig|icanon|echo)' | tr '\n' ' '; echo" Enter
     wait_for 'Ctrl-D to leave' 10 || { fail "chat did not start"; exit 1; }
@@ -156,6 +157,21 @@ keys "memory three" Enter
 check "reply with context off again" 'you said «memory three»'
 hist=$(last_request history)
 [ "$hist" = '[]' ] && pass "after /context off the history is empty again" || fail "history after /context off: $hist"
+# /space: a Space of harness/fake_hub.py that sleeps until its host is asked; the transcript stays.
+if [ -n "${QWEN_CHAT_TEST_SPACE_HOST_URL:-}" ]; then
+    sp="test/sleeping-e2e$$"
+    keys "/space $sp $QWEN_CHAT_TEST_SPACE_HOST_URL/$sp" Enter
+    check "/space switches to the named Space" "^space: $sp \\(http"
+    keys "after the switch" Enter
+    check "the status line says the Space is asleep" "is asleep; waking it up" 10
+    check "the woken Space answers" 'Echo: after the switch' 30
+    keys "/info" Enter
+    check "the transcript from before the switch is kept" '^transcript: 5 turns'
+    keys "/space" Enter
+    check "/space alone shows the Space and its URL" "^space: $sp \\(http://127"
+else
+    fail "QWEN_CHAT_TEST_SPACE_HOST_URL is not set (scripts/test starts harness/fake_hub.py)"
+fi
 keys "/quit" Enter
 check "/quit exits with status 0" 'EXITED rc=0'
 hist_perms=$(stat -c %a "$HOME_DIR/state/qwen-chat/history" 2>/dev/null)

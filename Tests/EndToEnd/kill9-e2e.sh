@@ -22,7 +22,7 @@ first="first turn $tag"
 second="second turn $tag"
 slow="FAULT_SLOW $tag"
 
-$T new-session -d -s qc -x 100 -y 40 "env -u NO_COLOR -u HF_TOKEN -u HTTP_PROXY -u HTTPS_PROXY -u http_proxy -u https_proxy HOME='$HOME_DIR' XDG_STATE_HOME='$HOME_DIR/state' XDG_DATA_HOME='$HOME_DIR/data' TERM=xterm-256color LANG=C.UTF-8 bash --norc --noprofile"
+$T new-session -d -s qc -x 100 -y 40 "env -u NO_COLOR -u HF_TOKEN -u HTTP_PROXY -u HTTPS_PROXY -u http_proxy -u https_proxy HF_ENDPOINT='${HF_ENDPOINT:-http://127.0.0.1:9}' HOME='$HOME_DIR' XDG_STATE_HOME='$HOME_DIR/state' XDG_DATA_HOME='$HOME_DIR/data' TERM=xterm-256color LANG=C.UTF-8 bash --norc --noprofile"
 keys "clear; exec '$BIN' --url '$URL' --idle-timeout 10" Enter
 wait_for 'Ctrl-D to leave' 10 || { fail "chat did not start"; finish; }
 chat_pid=$($T display -t qc -p '#{pane_pid}')

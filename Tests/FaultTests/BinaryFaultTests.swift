@@ -104,13 +104,29 @@ struct BinaryFaultTests {
         #expect(result.stdout.isEmpty)
     }
 
-    @Test("queue full twice, then OK: exit 0 with --retries 2")
+    @Test("queue full twice, then OK: each retry shown, then the queue position, exit 0 with --retries 2")
     func queueFullThenOK() async throws {
         let message = "FAULT_QUEUE_FULL_THEN_OK_2 \(uniqueTag())"
         guard let result = try await run(message) else { return }
         #expect(result.status == 0, "stderr: \(result.stderrText)")
         #expect(result.stdoutText == echo(message) + "\n")
-        #expect(result.stderrLines.filter { $0.hasPrefix("qwen-chat: busy, retrying") }.count == 2)
+        let retries = result.stderrLines.filter { $0.hasPrefix("qwen-chat: busy, retrying") }
+        #expect(retries.count == 2)
+        #expect(retries.first?.contains("(attempt 1 of 2): the Space's queue is full") == true, "\(result.stderrText)")
+        // Once joined, the job waits third, then second, of four (harness/fault_server.py).
+        #expect(result.stderrLines.contains { $0.hasPrefix("qwen-chat: queued: 3 of 4") }, "\(result.stderrText)")
+        #expect(result.stderrLines.contains { $0.hasPrefix("qwen-chat: queued: 2 of 4") }, "\(result.stderrText)")
+    }
+
+    @Test("ZeroGPU quota: the Space's words as written, the HF_TOKEN hint without a token, exit 1")
+    func zeroGPUQuota() async throws {
+        let quota = "You have exceeded your GPU quota (60s requested vs. 43s left). <a style=\"white-space: nowrap;text-underline-offset: 2px;color: var(--body-text-color)\" href=\"https://huggingface.co/join\">Create a free account</a> to get more daily usage quota."
+        guard let result = try await run("FAULT_ZEROGPU_QUOTA \(uniqueTag())") else { return }
+        #expect(result.status == 1, "stderr: \(result.stderrText)")
+        #expect(result.errorLines == ["qwen-chat: the Space reported an error: \(quota); set HF_TOKEN to a Hugging Face token for a larger ZeroGPU quota"], "\(result.stderrText)")
+        guard let signedIn = try await run("FAULT_ZEROGPU_QUOTA \(uniqueTag())", ["--token", "hf_x"]) else { return }
+        #expect(signedIn.status == 1)
+        #expect(signedIn.errorLines == ["qwen-chat: the Space reported an error: \(quota)"], "\(signedIn.stderrText)")
     }
 
     @Test("asleep: exit 1 naming a down Space")

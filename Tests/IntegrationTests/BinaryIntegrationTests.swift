@@ -135,7 +135,7 @@ struct BinaryIntegrationTests {
         ["--model", "", "hi"], ["--api-name", "", "hi"], ["--url", "ftp://x", "hi"], ["--bogus", "hi"], ["-x", "hi"],
         ["--retries", "x", "hi"], ["--retries", "99", "hi"], ["--idle-timeout=0", "hi"], ["--markdown", "sometimes", "hi"],
         ["--json=yes", "hi"], ["hi", "--system"], ["--space", "not-a-space", "hi"],
-        ["--url", "http://127.0.0.1:9", "--space", "Qwen/Qwen2.5", "hi"],
+        ["--wait", "3601", "hi"], ["--wait", "-1", "hi"],
     ])
     func usageErrors(arguments: [String]) async throws {
         guard Server.enabled, let binary = try Binary.require() else { return }
@@ -160,7 +160,8 @@ struct BinaryIntegrationTests {
         (["--idle-timeout=0", "hi"], "--idle-timeout must be between 1 and 86400 seconds"),
         (["hi", "--system"], "missing value for '--system <text>'"),
         (["--space", "not-a-space", "hi"], "'not-a-space' is not a Space id of the form Owner/Name"),
-        (["--url", "http://127.0.0.1:9", "--space", "Qwen/Qwen2.5", "hi"], "give --url or --space, not both"),
+        (["--wait", "-1", "hi"], "--wait must be between 0 and 3600 seconds"),
+        (["--wait=3601", "hi"], "--wait must be between 0 and 3600 seconds"),
         (["--retries", "-1", "hi"], "--retries must be between 0 and 20"),
         (["--context-turns", "0", "hi"], "--context-turns must be between 1 and 100"),
         (["--context", "--context-turns=101", "hi"], "--context-turns must be between 1 and 100"),

@@ -273,7 +273,7 @@ struct TLSAndProxyBinaryTests {
     }
 
     @Test("A token with a line break is refused before anything is sent: one line, exit 1, no request",
-          arguments: [(["--token", "abc\r\nX-Evil: 1"], [String: String]()), ([], ["HF_TOKEN": "hf_abc\n"])])
+          arguments: [(["--token", "abc\r\nX-Evil: 1"], [String: String]()), (["--token", "hf_abc\n"], ["HF_TOKEN": "hf_fine"])])
     func headerInjection(arguments: [String], environment: [String: String]) async throws {
         guard let (binary, url) = try setUp() else { return }
         let server = try await HarnessHelper.forwardProxy(reverseTo: url)

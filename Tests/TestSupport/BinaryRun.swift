@@ -43,6 +43,8 @@ public final class BinaryRun: @unchecked Sendable {
         for name in ["HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy", "QWEN_CHAT_URL", "HF_TOKEN"] {
             environment[name] = nil
         }
+        // Never the real Hub: the fake one scripts/test starts, else a port nothing listens on.
+        environment["HF_ENDPOINT"] = TestEnvironment.value("QWEN_CHAT_TEST_HUB_URL") ?? "http://127.0.0.1:9"
         environment.merge(extra) { $1 }
         process.environment = environment
         process.standardOutput = outPipe

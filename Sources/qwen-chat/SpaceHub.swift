@@ -1,0 +1,39 @@
+import ChatCore
+import GradioClient
+
+/// The Hugging Face Hub's Space API, asked what a Space is doing when its host does not
+/// answer like Gradio. `HF_ENDPOINT` names the Hub, as Hugging Face's own tools read it.
+struct SpaceHub: Sendable {
+    static let defaultEndpoint = "https://huggingface.co"
+
+    /// `Owner/Name`.
+    let spaceID: String
+    /// The Hub's root, without a trailing slash.
+    let endpoint: String
+    let transport: any HTTPTransport
+    /// `Authorization` (when a token goes to the Hub) and `User-Agent`.
+    let headers: [(String, String)]
+
+    init(spaceID: String, endpoint: String, transport: any HTTPTransport, headers: [(String, String)]) {
+        var endpoint = endpoint
+        while endpoint.hasSuffix("/") { endpoint.removeLast() }
+        self.spaceID = spaceID
+        self.endpoint = endpoint
+        self.transport = transport
+        self.headers = headers
+    }
+
+    var sendsToken: Bool { headers.contains { $0.0 == "Authorization" } }
+
+    /// One request; never throws: a Hub that cannot be asked is `.unknown`, and the host's
+    /// own error stands.
+    func state() async -> SpaceState {
+        let request = HTTPRequest(method: "GET", url: endpoint + "/api/spaces/" + spaceID, headers: headers + [("Accept", "application/json")])
+        do {
+            let (head, body) = try await transport.perform(request)
+            return SpaceState(hubStatus: head.status, body: body)
+        } catch {
+            return .unknown("the Hub could not be asked: \(error)")
+        }
+    }
+}

@@ -1,0 +1,60 @@
+import ChatCore
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import GradioClient
+
+/// Builds what the turns go to from a Space id and a URL: at start from `--space`, `--url`
+/// and `QWEN_CHAT_URL`, later from `/space`. Decides where a token may go: one given with
+/// `--token` goes where the user points it (and to the Hub); `HF_TOKEN`, read from the
+/// environment and so not aimed at any host, only to the Hub and to `*.hf.space` hosts.
+struct SpaceTargets: Sendable {
+    let transport: any HTTPTransport
+    /// `--token`.
+    let explicitToken: String?
+    /// `HF_TOKEN`.
+    let environmentToken: String?
+    /// `HF_ENDPOINT`, else https://huggingface.co.
+    let hubEndpoint: String
+    let userAgent: String
+
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// - Parameters:
+    ///   - spaceID: the Space the Hub is asked about; nil for a bare URL (no Hub lookups).
+    ///   - url: the Space's host; `user:password@` in it goes out as basic authorization.
+    func target(spaceID: String?, url givenURL: String) throws(Failure) -> ChatService.Target {
+        let (root, credentials) = URLParts.splittingCredentials(givenURL)
+        guard let parts = URLParts(root) else {
+            throw Failure(description: "'\(URLParts.redacting(givenURL))' is not an http:// or https:// URL")
+        }
+        let token = hostToken(for: parts)
+        if credentials != nil, token != nil {
+            throw Failure(description: "the URL has a user and password and a token is set (--token or HF_TOKEN); give only one")
+        }
+        let authorization = token.map { "Bearer \($0)" } ?? credentials.map { "Basic " + Data($0.utf8).base64EncodedString() }
+        let client = GradioClient(
+            root: root,
+            transport: transport,
+            headers: authorization.map { [("Authorization", $0)] } ?? [],
+            product: "qwen-chat",
+            userAgent: userAgent
+        )
+        let hubToken = explicitToken ?? environmentToken
+        let hub = spaceID.map {
+            SpaceHub(spaceID: $0, endpoint: hubEndpoint, transport: transport,
+                     headers: (hubToken.map { [("Authorization", "Bearer \($0)")] } ?? []) + [("User-Agent", userAgent)])
+        }
+        return ChatService.Target(client: client, hub: hub, tokenSent: token != nil)
+    }
+
+    /// The token the Space's host gets, if any.
+    func hostToken(for parts: URLParts) -> String? {
+        if let explicitToken { return explicitToken }
+        return parts.host.lowercased().hasSuffix(".hf.space") ? environmentToken : nil
+    }
+}
