@@ -14,6 +14,8 @@ once it runs it forwards the request to BACKEND/<path>, streaming the answer bac
 What a Space does is chosen by the start of its name (tests add a unique tag after it):
 
   sleeping-*   SLEEPING; the first host request wakes it: RUNNING WAKE_SECONDS (2.5) later
+  drowsy-*     the same, but it takes DROWSY_SECONDS (8) to wake (a REPL test types after /space
+               has already knocked on the host)
   asleep-*     SLEEPING for ever (the host's requests never wake it)
   building-*   BUILDING for BUILD_SECONDS (3) from the first Hub or host request, then RUNNING
   paused-*     PAUSED
@@ -36,6 +38,7 @@ import urllib.parse
 
 MAX_LIFETIME = float(os.environ.get("MAX_LIFETIME", "900"))
 WAKE_SECONDS = 2.5
+DROWSY_SECONDS = 8.0
 BUILD_SECONDS = 3.0
 RUNTIME_ERROR = "Exit code: 1. Reason: ModuleNotFoundError: No module named 'torch'\n  File \"app.py\", line 3"
 BACKEND = urllib.parse.urlsplit(os.environ.get("BACKEND", "http://127.0.0.1:9"))
@@ -52,8 +55,9 @@ def stage_of(space_id):
     s = space(space_id)
     name = space_id.split("/", 1)[1]
     now = time.monotonic()
-    if name.startswith("sleeping"):
-        return "RUNNING" if s["first_host"] is not None and now - s["first_host"] >= WAKE_SECONDS else "SLEEPING"
+    if name.startswith("sleeping") or name.startswith("drowsy"):
+        wake = WAKE_SECONDS if name.startswith("sleeping") else DROWSY_SECONDS
+        return "RUNNING" if s["first_host"] is not None and now - s["first_host"] >= wake else "SLEEPING"
     if name.startswith("asleep"):
         return "SLEEPING"
     if name.startswith("building"):

@@ -200,7 +200,9 @@ public enum SlashCommand: Sendable, Equatable {
     }
 
     /// Tab completion candidates for the word under the cursor.
-    public static func completions(line: String, cursor: Int) -> [String] {
+    /// - Parameter modelChoices: what `/model` completes to: the Space's choices once known,
+    ///   else Qwen2.5's sizes.
+    public static func completions(line: String, cursor: Int, modelChoices: [String]? = nil) -> [String] {
         let before = String(line.prefix(cursor))
         guard before.hasPrefix("/") else { return [] }
         let words = before.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
@@ -212,6 +214,7 @@ public enum SlashCommand: Sendable, Equatable {
         if name == "set", words.count == 3 { return ["on", "off"].filter { $0.hasPrefix(current) } }
         guard words.count == 2, let entry = help.first(where: { $0.name == name }) else { return [] }
         if name == "help" { return help.map(\.name).filter { $0.hasPrefix(current) } }
+        if name == "model", let modelChoices { return modelChoices.filter { $0.lowercased().hasPrefix(current) } }
         return entry.completions.filter { $0.lowercased().hasPrefix(current) }
     }
 }

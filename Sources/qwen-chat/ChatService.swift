@@ -28,6 +28,8 @@ final class ChatService: Sendable {
     /// defaults stand for "the Space's own".
     private let defaultsPending = Mutex(true)
     private let state = Mutex<(connection: GradioConnection, space: SpaceEndpoint)?>(nil)
+    /// The config read while the user types the first message (`warmUp`).
+    private let warmUpTask = Mutex<Task<Void, Never>?>(nil)
 
     init(target: Target, retry: RetryPolicy, waitBudget: Double = 120, apiName: String? = nil, modelGiven: Bool = true, systemGiven: Bool = true) {
         self.target = Mutex(target)
@@ -45,9 +47,33 @@ final class ChatService: Sendable {
     /// `/space`: talk to another Space from the next turn on; its config is read then, and its
     /// own defaults are taken again for the settings the user did not set.
     func switchTarget(_ new: Target) {
+        warmUpTask.withLock { $0?.cancel() }
         target.withLock { $0 = new }
         state.withLock { $0 = nil }
         defaultsPending.withLock { $0 = true }
+    }
+
+    /// Reads the Space's config while the user types, so the first turn does not wait for it
+    /// and `/model`, Tab and `/info` know the Space before it: one quiet attempt. When it
+    /// fails (a sleeping Space, an error), the first turn connects as it would have, with its
+    /// status lines, the Hub and the retries; its request has started waking the Space anyway.
+    func warmUp() {
+        let (client, root) = target.withLock { ($0.client, $0.client.root) }
+        let task = Task.detached { [self] in
+            guard let answer = try? await client.fetchConfig(),
+                  let found = try? await endpoint(from: answer, client: client) else { return }
+            state.withLock { current in
+                // Not for a Space `/space` has left since.
+                if !Task.isCancelled, current == nil, self.client.root == root { current = found }
+            }
+        }
+        warmUpTask.withLock { $0 = task }
+    }
+
+    /// Waits for `warmUp` to finish; cancelling the caller stops waiting (and the warm-up).
+    private func awaitWarmUp() async {
+        guard let task = warmUpTask.withLock({ task in defer { task = nil }; return task }) else { return }
+        await withTaskCancellationHandler { await task.value } onCancel: { task.cancel() }
     }
 
     var currentConnection: GradioConnection? { state.withLock { $0?.connection } }
@@ -117,6 +143,7 @@ final class ChatService: Sendable {
     }
 
     private func connect(driver: inout TurnDriver, post: (TurnDriver.Event) -> Void) async throws -> (GradioConnection, SpaceEndpoint) {
+        await awaitWarmUp()
         if let existing = state.withLock({ $0 }) { return existing }
         let (client, hub) = target.withLock { ($0.client, $0.hub) }
         let answer: ConfigAnswer
@@ -127,6 +154,14 @@ final class ChatService: Sendable {
                 for output in driver.handle(event, outputs: []) { post(output) }
             }
         }
+        let found = try await endpoint(from: answer, client: client)
+        for output in driver.connected(fallbackReason: found.space.note) { post(output) }
+        state.withLock { $0 = found }
+        return found
+    }
+
+    /// The chat endpoint in a config (with `/info`'s parameter names), and how to call it.
+    private func endpoint(from answer: ConfigAnswer, client: GradioClient) async throws -> (connection: GradioConnection, space: SpaceEndpoint) {
         // `/info` names the parameters; worth a request only when the config lists inputs.
         var info: JSONValue?
         if case .config(let config) = answer, config.dependencies.contains(where: { !$0.inputs.isEmpty }) {
@@ -139,8 +174,6 @@ final class ChatService: Sendable {
             endpoint: space.chat.endpoint,
             fallbackReason: space.note
         )
-        for output in driver.connected(fallbackReason: space.note) { post(output) }
-        state.withLock { $0 = (connection, space) }
         return (connection, space)
     }
 

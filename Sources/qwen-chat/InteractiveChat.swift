@@ -41,7 +41,9 @@ final class InteractiveChat {
         let history = HistoryStore.fromEnvironment(environment)
         editor = LineEditor(programName: "qwen-chat", history: history)
         editor.continuationPrompt = "… "
-        editor.completer = { line, cursor in SlashCommand.completions(line: line, cursor: cursor) }
+        editor.completer = { [service] line, cursor in
+            SlashCommand.completions(line: line, cursor: cursor, modelChoices: service.currentSpace?.chat.modelChoices)
+        }
         let sessionDirectory = SessionFile.defaultDirectory(environment: environment)
         sessions = sessionDirectory.map { SessionFile(directory: $0) }
         files = ChatFiles(store: PosixFileStore(home: environment["HOME"]), sessionDirectory: sessionDirectory)
@@ -56,6 +58,7 @@ final class InteractiveChat {
             editor.restoreTerminal()
             TerminalControl.restoreAll()
         }
+        service.warmUp()
         while controller.state != .exiting {
             if InterruptFlag.sigterm.load(ordering: .relaxed) { break }
             editor.prompt = promptText()
@@ -72,6 +75,7 @@ final class InteractiveChat {
             case .endOfFile:
                 input = .endOfInput
             }
+            adoptSpace()
             perform(controller.handle(input, now: Self.now()))
             if let request = pendingRequest {
                 pendingRequest = nil
@@ -129,16 +133,23 @@ final class InteractiveChat {
             live?.drawFrame()
         }
         runningRequest = nil
+        TerminalControl.restoreInput()
+        for note in notes.withLock({ $0 }) { show(note) }
+        adoptSpace()
+        if let warning = sessions?.takeWarning() { showError(warning) }
+    }
+
+    /// Once the Space's chat endpoint is known (after a turn, or read while the user typed):
+    /// its defaults for what the user left alone, its model choices, whether it takes a history.
+    private func adoptSpace() {
+        guard let space = service.currentSpace else { return }
         if let defaults = service.takeSpaceDefaults() {
             controller.adoptSpaceDefaults(model: defaults.model, systemPrompt: defaults.systemPrompt)
         }
-        if let space = service.currentSpace { controller.offerModels(space.chat.modelChoices ?? [], default: space.chat.defaultModel) }
-        TerminalControl.restoreInput()
-        for note in notes.withLock({ $0 }) { show(note) }
-        if let space = service.currentSpace, controller.endpointTakesHistory == nil {
+        controller.offerModels(space.chat.modelChoices ?? [], default: space.chat.defaultModel)
+        if controller.endpointTakesHistory == nil {
             perform(controller.setEndpointTakesHistory(space.chat.takesHistory))
         }
-        if let warning = sessions?.takeWarning() { showError(warning) }
     }
 
     // MARK: - Actions
@@ -189,7 +200,8 @@ final class InteractiveChat {
         case .switchSpace(let id, let url):
             do {
                 service.switchTarget(try targets.target(spaceID: id, url: url ?? QwenSpace.url(forSpaceID: id)!))
-                show("space: \(spaceText()); its config is read on the next turn (the transcript stays)")
+                service.warmUp()
+                show("space: \(spaceText()); the transcript stays")
             } catch {
                 showError(error.description)
             }

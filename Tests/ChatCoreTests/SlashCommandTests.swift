@@ -100,3 +100,13 @@ struct SlashCommandTests {
         #expect(SlashCommand.completions(line: "hello", cursor: 5) == [])
     }
 }
+
+@Suite("Tab completion of /model")
+struct ModelCompletionTests {
+    @Test("the Space's choices once known, else Qwen2.5's sizes")
+    func modelChoices() {
+        #expect(SlashCommand.completions(line: "/model c", cursor: 8) == ["Coder-7B", "Coder-1.5B"])
+        #expect(SlashCommand.completions(line: "/model q", cursor: 8, modelChoices: ["qwen-max", "qwen-plus", "Other"]) == ["qwen-max", "qwen-plus"])
+        #expect(SlashCommand.completions(line: "/model ", cursor: 7, modelChoices: []) == [])
+    }
+}

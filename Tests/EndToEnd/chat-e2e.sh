@@ -14,11 +14,11 @@ source "$(dirname "${BASH_SOURCE[0]}")/tmux-checks.sh"
 last_request() { tail -n 1 "$LOG" | python3 -c "import json,sys; r=json.load(sys.stdin); print(json.dumps(r['$1'], ensure_ascii=False))"; }
 
 # A shell in tmux runs the chat; after it exits the shell reports the exit code and tty modes.
-start_chat() {
+start_chat() { # [URL]
     $T kill-server 2>/dev/null; sleep 0.2
     $T new-session -d -s qc -x 100 -y 40 "env -u NO_COLOR -u VISUAL EDITOR='$HOME_DIR/editor.sh' HF_ENDPOINT='${HF_ENDPOINT:-http://127.0.0.1:9}' HOME='$HOME_DIR' XDG_STATE_HOME='$HOME_DIR/state' XDG_DATA_HOME='$HOME_DIR/data' TERM=xterm-256color LANG=C.UTF-8 bash --norc --noprofile"
     $T set-option -t qc -g set-clipboard on 2>/dev/null
-    keys "clear; '$BIN' --url '$URL'; echo EXITED rc=\$?; stty -a | tr ' ;' '\n\n' | grep -xE -- '-?(isig|icanon|echo)' | tr '\n' ' '; echo" Enter
+    keys "clear; '$BIN' --url '${1:-$URL}'; echo EXITED rc=\$?; stty -a | tr ' ;' '\n\n' | grep -xE -- '-?(isig|icanon|echo)' | tr '\n' ' '; echo" Enter
     wait_for 'Ctrl-D to leave' 10 || { fail "chat did not start"; exit 1; }
 }
 
@@ -159,7 +159,7 @@ hist=$(last_request history)
 [ "$hist" = '[]' ] && pass "after /context off the history is empty again" || fail "history after /context off: $hist"
 # /space: a Space of harness/fake_hub.py that sleeps until its host is asked; the transcript stays.
 if [ -n "${QWEN_CHAT_TEST_SPACE_HOST_URL:-}" ]; then
-    sp="test/sleeping-e2e$$"
+    sp="test/drowsy-e2e$$"
     keys "/space $sp $QWEN_CHAT_TEST_SPACE_HOST_URL/$sp" Enter
     check "/space switches to the named Space" "^space: $sp \\(http"
     keys "after the switch" Enter
@@ -176,6 +176,25 @@ keys "/quit" Enter
 check "/quit exits with status 0" 'EXITED rc=0'
 hist_perms=$(stat -c %a "$HOME_DIR/state/qwen-chat/history" 2>/dev/null)
 [ "$hist_perms" = 600 ] && pass "history file is 0600" || fail "history file mode $hist_perms"
+
+# The Space's config is read while the user types: /info and /model know the Space before any turn.
+if [ -n "${QWEN_CHAT_TEST_SHAPES5_URL:-}" ]; then
+    start_chat "$QWEN_CHAT_TEST_SHAPES5_URL/maxdemo"
+    for _ in $(seq 20); do
+        keys "/info" Enter
+        pane | grep -q 'max_chat = fn_index' && break
+        sleep 0.5
+    done
+    check "/info names the Space's endpoint before the first turn" 'max_chat = fn_index'
+    keys "/model 7B" Enter
+    check "/model knows before the first turn that the Space has no model choice" "no model choice"
+    keys "hello maxdemo" Enter
+    check "the first turn is answered" 'you said «hello maxdemo»'
+    keys "/quit" Enter
+    check "/quit exits with status 0" 'EXITED rc=0'
+else
+    fail "QWEN_CHAT_TEST_SHAPES5_URL is not set (scripts/test starts the shapes servers)"
+fi
 
 # Piped output is the exact reply, whatever --markdown says: rendering is for terminals only.
 HARNESS="$(dirname "${BASH_SOURCE[0]}")/../../harness/scripted_model.py"
