@@ -10,12 +10,13 @@ extension GradioClient {
         retry: RetryPolicy = .none,
         onEvent: (JobEvent, _ outputs: [JSONValue]) throws -> Void
     ) async throws {
-        let sessionHash = GradioClient.makeSessionHash()
-        if let primer = chat.historyPrimer, let primerData = chat.primerData(history: history) {
-            var primerConnection = connection
-            primerConnection.endpoint = primer
-            try await submit(primerConnection, data: primerData, sessionHash: sessionHash, retry: retry) { _, _ in }
-        }
-        try await submit(connection, data: data, sessionHash: sessionHash, retry: retry, onEvent: onEvent)
+        var primerConnection = connection
+        primerConnection.endpoint = chat.historyPrimer ?? connection.endpoint
+        let primerData = chat.primerData(history: history)
+        // Primed before every join: a retried join may use a new session.
+        try await submit(connection, data: data, sessionHash: GradioClient.makeSessionHash(), retry: retry, prepare: { sessionHash in
+            guard let primerData else { return }
+            try await submit(primerConnection, data: primerData, sessionHash: sessionHash) { _, _ in }
+        }, onEvent: onEvent)
     }
 }

@@ -133,11 +133,14 @@ public struct GradioClient: Sendable {
     /// appends to stay cheap (keeping it forces a copy on the next edit).
     /// Cancelling the calling task posts Gradio's `/cancel` and closes the stream.
     /// - Throws: `GradioError` (`.cancelled` after a cancel), or the error `onEvent` throws.
+    /// - Parameter prepare: runs before each join with the session hash that join uses (a
+    ///   retry may use a new session), for state the job needs in its session.
     public func submit(
         _ connection: GradioConnection,
         data: [JSONValue],
         sessionHash: String,
         retry: RetryPolicy = .none,
+        prepare: (_ sessionHash: String) async throws -> Void = { _ in },
         onEvent: (JobEvent, _ outputs: [JSONValue]) throws -> Void
     ) async throws {
         var attempt = 0
@@ -146,6 +149,7 @@ public struct GradioClient: Sendable {
         while true {
             var produced = false
             do {
+                try await prepare(hash)
                 let eventID = try await join(connection, data: data, sessionHash: hash)
                 try onEvent(.joined(eventID: eventID), [])
                 do {
