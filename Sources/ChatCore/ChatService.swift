@@ -52,7 +52,9 @@ public final class ChatService: Sendable {
     /// Where the turns go, as the banner, `/space` and `/info` name it: "Owner/Name (its URL)",
     /// or the bare URL; a password in the URL is never shown.
     public var spaceText: String {
-        let url = URLParts.redacting(client.root)
+        // One read of the target: `/space` may replace it meanwhile.
+        let (root, spaceID) = target.withLock { ($0.client.root, $0.hub?.spaceID) }
+        let url = URLParts.redacting(root)
         return spaceID.map { "\($0) (\(url))" } ?? url
     }
 
