@@ -48,8 +48,8 @@ let package = Package(
         ),
         // A scratch program for driving LineEditor alone in tmux (Tests/LineEditorTests/tmux-check.sh).
         .executableTarget(name: "line-editor-demo", dependencies: ["LineEditor"]),
-        // Shared by the test targets: the test environment, a runner for the binary, an RNG.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        // Shared by the test targets: the test environment, a runner for the binary, a fake transport, an RNG.
+        .target(name: "TestSupport", dependencies: ["GradioClient"], path: "Tests/TestSupport"),
         .testTarget(name: "GradioClientTests", dependencies: ["GradioClient", "TestSupport"]),
         .testTarget(name: "LineEditorTests", dependencies: ["LineEditor"], exclude: ["tmux-check.sh"]),
         .testTarget(name: "ChatCoreTests", dependencies: ["ChatCore", "GradioClient", "TestSupport"]),

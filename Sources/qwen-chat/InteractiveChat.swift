@@ -52,7 +52,7 @@ final class InteractiveChat {
     /// Runs until `/quit` or Ctrl-D and returns the exit code.
     func run() -> Int32 {
         if let warning = editor.takeHistoryWarning() { showError(warning.message) }
-        show("qwen-chat \(ChatOptions.version) · \(QwenSpace.displayName(ofModel: controller.settings.modelSize)) at \(spaceText()) · /help for commands, Ctrl-D to leave")
+        show("qwen-chat \(ChatOptions.version) · \(QwenSpace.displayName(ofModel: controller.settings.modelSize)) at \(service.spaceText) · /help for commands, Ctrl-D to leave")
         defer {
             sessions?.close()
             editor.restoreTerminal()
@@ -196,12 +196,12 @@ final class InteractiveChat {
         case .inputHistory(let change): changeInputHistory(change)
         case .showInfo(let settings, let turns, let characters): showInfo(settings, turns: turns, characters: characters)
         case .showSpace:
-            show("space: \(spaceText())" + (service.spaceID == nil ? " (a bare URL: the Hub is not asked about it)" : ""))
+            show("space: \(service.spaceText)" + (service.spaceID == nil ? " (a bare URL: the Hub is not asked about it)" : ""))
         case .switchSpace(let id, let url):
             do {
                 service.switchTarget(try targets.target(spaceID: id, url: url ?? QwenSpace.url(forSpaceID: id)!))
                 service.warmUp()
-                show("space: \(spaceText()); the transcript stays")
+                show("space: \(service.spaceText); the transcript stays")
             } catch {
                 showError(error.description)
             }
@@ -284,16 +284,10 @@ final class InteractiveChat {
         }
     }
 
-    /// "Owner/Name (https://owner-name.hf.space)", or the bare URL.
-    private func spaceText() -> String {
-        let url = URLParts.redacting(service.client.root)
-        return service.spaceID.map { "\($0) (\(url))" } ?? url
-    }
-
     private func showInfo(_ settings: ChatSettings, turns: Int, characters: Int) {
         let connection = service.currentConnection
         show(ChatInfo(
-            endpoint: spaceText(),
+            endpoint: service.spaceText,
             server: connection.map { ($0.config, $0.endpoint) },
             settings: settings, turns: turns, characters: characters,
             sessionFile: sessions?.path,

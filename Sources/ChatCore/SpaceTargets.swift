@@ -1,4 +1,3 @@
-import ChatCore
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -10,24 +9,32 @@ import GradioClient
 /// and `QWEN_CHAT_URL`, later from `/space`. Decides where a token may go: one given with
 /// `--token` goes where the user points it (and to the Hub); `HF_TOKEN`, read from the
 /// environment and so not aimed at any host, only to the Hub and to `*.hf.space` hosts.
-struct SpaceTargets: Sendable {
-    let transport: any HTTPTransport
+public struct SpaceTargets: Sendable {
+    public let transport: any HTTPTransport
     /// `--token`.
-    let explicitToken: String?
+    public let explicitToken: String?
     /// `HF_TOKEN`.
-    let environmentToken: String?
+    public let environmentToken: String?
     /// `HF_ENDPOINT`, else https://huggingface.co.
-    let hubEndpoint: String
-    let userAgent: String
+    public let hubEndpoint: String
+    public let userAgent: String
 
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
+    public init(transport: any HTTPTransport, explicitToken: String?, environmentToken: String?, hubEndpoint: String, userAgent: String) {
+        self.transport = transport
+        self.explicitToken = explicitToken
+        self.environmentToken = environmentToken
+        self.hubEndpoint = hubEndpoint
+        self.userAgent = userAgent
+    }
+
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
     }
 
     /// - Parameters:
     ///   - spaceID: the Space the Hub is asked about; nil for a bare URL (no Hub lookups).
     ///   - url: the Space's host; `user:password@` in it goes out as basic authorization.
-    func target(spaceID: String?, url givenURL: String) throws(Failure) -> ChatService.Target {
+    public func target(spaceID: String?, url givenURL: String) throws(Failure) -> ChatService.Target {
         let (root, credentials) = URLParts.splittingCredentials(givenURL)
         guard let parts = URLParts(root) else {
             throw Failure(description: "'\(URLParts.redacting(givenURL))' is not an http:// or https:// URL")
@@ -53,7 +60,7 @@ struct SpaceTargets: Sendable {
     }
 
     /// The token the Space's host gets, if any.
-    func hostToken(for parts: URLParts) -> String? {
+    public func hostToken(for parts: URLParts) -> String? {
         if let explicitToken { return explicitToken }
         return parts.host.lowercased().hasSuffix(".hf.space") ? environmentToken : nil
     }

@@ -1,20 +1,19 @@
-import ChatCore
 import GradioClient
 
 /// The Hugging Face Hub's Space API, asked what a Space is doing when its host does not
 /// answer like Gradio. `HF_ENDPOINT` names the Hub, as Hugging Face's own tools read it.
-struct SpaceHub: Sendable {
-    static let defaultEndpoint = "https://huggingface.co"
+public struct SpaceHub: Sendable {
+    public static let defaultEndpoint = "https://huggingface.co"
 
     /// `Owner/Name`.
-    let spaceID: String
+    public let spaceID: String
     /// The Hub's root, without a trailing slash.
-    let endpoint: String
-    let transport: any HTTPTransport
+    public let endpoint: String
+    public let transport: any HTTPTransport
     /// `Authorization` (when a token goes to the Hub) and `User-Agent`.
-    let headers: [(String, String)]
+    public let headers: [(String, String)]
 
-    init(spaceID: String, endpoint: String, transport: any HTTPTransport, headers: [(String, String)]) {
+    public init(spaceID: String, endpoint: String, transport: any HTTPTransport, headers: [(String, String)]) {
         var endpoint = endpoint
         while endpoint.hasSuffix("/") { endpoint.removeLast() }
         self.spaceID = spaceID
@@ -23,11 +22,11 @@ struct SpaceHub: Sendable {
         self.headers = headers
     }
 
-    var sendsToken: Bool { headers.contains { $0.0 == "Authorization" } }
+    public var sendsToken: Bool { headers.contains { $0.0 == "Authorization" } }
 
     /// One request; never throws: a Hub that cannot be asked is `.unknown`, and the host's
     /// own error stands.
-    func state() async -> SpaceState {
+    public func state() async -> SpaceState {
         let request = HTTPRequest(method: "GET", url: endpoint + "/api/spaces/" + spaceID, headers: headers + [("Accept", "application/json")])
         do {
             let (head, body) = try await transport.perform(request)

@@ -1,29 +1,35 @@
-import ChatCore
 import GradioClient
 import Synchronization
 
 /// The network seam for turns: connects once (lazily, again after a failure), finds the chat
 /// endpoint, submits each turn and feeds its job events to a `TurnDriver`, handing on what
-/// comes out.
-final class ChatService: Sendable {
+/// comes out. Here rather than in the executable so that the connect-once, warm-up, `/space`
+/// and wake-the-Space logic runs in tests against a fake `HTTPTransport`, with no binary.
+public final class ChatService: Sendable {
     /// What the turns go to: the Space's host, the Hub to ask about it (nil for a bare `--url`),
     /// and whether a token goes to the host (for the ZeroGPU quota hint). `/space` replaces it.
-    struct Target: Sendable {
-        var client: GradioClient
-        var hub: SpaceHub?
-        var tokenSent: Bool
+    public struct Target: Sendable {
+        public var client: GradioClient
+        public var hub: SpaceHub?
+        public var tokenSent: Bool
+
+        public init(client: GradioClient, hub: SpaceHub?, tokenSent: Bool) {
+            self.client = client
+            self.hub = hub
+            self.tokenSent = tokenSent
+        }
     }
 
     private let target: Mutex<Target>
-    let retry: RetryPolicy
+    public let retry: RetryPolicy
     /// `--wait`: how long to wait for a Space the Hub says is asleep or building.
-    let waitBudget: Double
+    public let waitBudget: Double
     /// `--api-name`: this endpoint instead of the discovered one.
-    let apiName: String?
+    public let apiName: String?
     /// Whether `--model` / `--system` were given: if not, the Space's own defaults are sent
     /// (while the settings still hold qwen-chat's defaults).
-    let modelGiven: Bool
-    let systemGiven: Bool
+    public let modelGiven: Bool
+    public let systemGiven: Bool
     /// Until the REPL adopts the Space's defaults into its settings, settings at qwen-chat's
     /// defaults stand for "the Space's own".
     private let defaultsPending = Mutex(true)
@@ -31,7 +37,7 @@ final class ChatService: Sendable {
     /// The config read while the user types the first message (`warmUp`).
     private let warmUpTask = Mutex<Task<Void, Never>?>(nil)
 
-    init(target: Target, retry: RetryPolicy, waitBudget: Double = 120, apiName: String? = nil, modelGiven: Bool = true, systemGiven: Bool = true) {
+    public init(target: Target, retry: RetryPolicy, waitBudget: Double = 120, apiName: String? = nil, modelGiven: Bool = true, systemGiven: Bool = true) {
         self.target = Mutex(target)
         self.retry = retry
         self.waitBudget = waitBudget
@@ -40,13 +46,21 @@ final class ChatService: Sendable {
         self.systemGiven = systemGiven
     }
 
-    var client: GradioClient { target.withLock { $0.client } }
+    public var client: GradioClient { target.withLock { $0.client } }
     /// The Space id the Hub is asked about, if any.
-    var spaceID: String? { target.withLock { $0.hub?.spaceID } }
+    public var spaceID: String? { target.withLock { $0.hub?.spaceID } }
+    /// Where the turns go, as the banner, `/space` and `/info` name it: "Owner/Name (its URL)",
+    /// or the bare URL; a password in the URL is never shown.
+    public var spaceText: String {
+        // One read of the target: `/space` may replace it meanwhile.
+        let (root, spaceID) = target.withLock { ($0.client.root, $0.hub?.spaceID) }
+        let url = URLParts.redacting(root)
+        return spaceID.map { "\($0) (\(url))" } ?? url
+    }
 
     /// `/space`: talk to another Space from the next turn on; its config is read then, and its
     /// own defaults are taken again for the settings the user did not set.
-    func switchTarget(_ new: Target) {
+    public func switchTarget(_ new: Target) {
         warmUpTask.withLock { $0?.cancel() }
         target.withLock { $0 = new }
         state.withLock { $0 = nil }
@@ -57,7 +71,7 @@ final class ChatService: Sendable {
     /// and `/model`, Tab and `/info` know the Space before it: one quiet attempt. When it
     /// fails (a sleeping Space, an error), the first turn connects as it would have, with its
     /// status lines, the Hub and the retries; its request has started waking the Space anyway.
-    func warmUp() {
+    public func warmUp() {
         let (client, root) = target.withLock { ($0.client, $0.client.root) }
         let task = Task.detached { [self] in
             guard let answer = try? await client.fetchConfig(),
@@ -76,14 +90,14 @@ final class ChatService: Sendable {
         await withTaskCancellationHandler { await task.value } onCancel: { task.cancel() }
     }
 
-    var currentConnection: GradioConnection? { state.withLock { $0?.connection } }
-    var currentSpace: SpaceEndpoint? { state.withLock { $0?.space } }
+    public var currentConnection: GradioConnection? { state.withLock { $0?.connection } }
+    public var currentSpace: SpaceEndpoint? { state.withLock { $0?.space } }
 
     /// Streams one turn; `post` receives the driver's events, in order. Returns the
     /// controller's `.replyFinished` input (`.cancelled` when the task was cancelled).
     /// - Parameter history: the earlier turns to send (`/context on`); dropped, with a note,
     ///   when the endpoint takes none.
-    func run(userTurn: String, systemPrompt: String, modelSize: String, history: [ChatExchange] = [],
+    public func run(userTurn: String, systemPrompt: String, modelSize: String, history: [ChatExchange] = [],
              post: (TurnDriver.Event) -> Void) async -> ChatController.Input {
         var driver = TurnDriver(maxRetries: retry.maxRetries)
         let (client, hub, tokenSent) = target.withLock { ($0.client, $0.hub, $0.tokenSent) }
@@ -124,7 +138,7 @@ final class ChatService: Sendable {
 
     /// The Space's defaults for the settings the command line left alone, once, when the
     /// endpoint is known: from then on the settings say exactly what is sent.
-    func takeSpaceDefaults() -> (model: String?, systemPrompt: String?)? {
+    public func takeSpaceDefaults() -> (model: String?, systemPrompt: String?)? {
         guard let space = currentSpace else { return nil }
         let pending = defaultsPending.withLock { pending in
             defer { pending = false }
@@ -137,7 +151,7 @@ final class ChatService: Sendable {
 
     /// Reads the config and finds the chat endpoint (once); for `--describe` and `--model`.
     /// `post` hears the waits (a sleeping Space, retries).
-    func discover(post: (TurnDriver.Event) -> Void = { _ in }) async throws -> SpaceEndpoint {
+    public func discover(post: (TurnDriver.Event) -> Void = { _ in }) async throws -> SpaceEndpoint {
         var driver = TurnDriver(maxRetries: retry.maxRetries)
         return try await connect(driver: &driver, post: post).1
     }
