@@ -212,7 +212,7 @@ public final class ChatService: Sendable {
         var early: Task<SpaceState, Never>? = askAtOnce ? Task { await hub.state() } : nil
         defer { early?.cancel() }
         var policy = SpaceWait(spaceID: hub.spaceID, budget: waitBudget, tokenSent: hub.sendsToken)
-        let started = ContinuousClock.now
+        let elapsed = Self.stopwatch(retry.clock)
         var hostRetries = 0
         while true {
             do {
@@ -224,7 +224,7 @@ public final class ChatService: Sendable {
                     early = nil
                     let answer = await withTaskCancellationHandler { await asking.value } onCancel: { asking.cancel() }
                     if Task.isCancelled { throw GradioError(.cancelled, "cancelled") }
-                    decision = policy.next(answer, elapsed: started.duration(to: .now) / .seconds(1))
+                    decision = policy.next(answer, elapsed: elapsed())
                 }
                 switch decision {
                 case .fail(let message):
@@ -242,6 +242,13 @@ public final class ChatService: Sendable {
                 }
             }
         }
+    }
+
+    /// Seconds since now on `clock`: the waits are timed on the clock they sleep on, so that
+    /// `--wait` runs out in a test's clock as it does on the real one.
+    private static func stopwatch<C: Clock<Duration>>(_ clock: C) -> () -> Double {
+        let start = clock.now
+        return { start.duration(to: clock.now) / .seconds(1) }
     }
 
     /// Sleeps on the retry policy's clock; Ctrl-C (a cancelled task) ends it at once.

@@ -222,6 +222,20 @@ struct ChatServiceTests {
         #expect(hubRequests(fake) == 2)
     }
 
+    @Test("a Space that stays asleep: waits with backoff up to --wait, then one line")
+    func waitRunsOut() async throws {
+        let clock = ImmediateClock()
+        let fake = transport(config: [hostPage], hub: [hubSays("SLEEPING")])
+        let service = try ChatService(target: targets(fake).target(spaceID: spaceID, url: host),
+                                      retry: RetryPolicy(maxRetries: 3, clock: clock), waitBudget: 30)
+        let result = await turn(service)
+        let error = try #require(result.error)
+        #expect(error.message == "the Space owner/name is still asleep after 30 s; try again later or raise --wait")
+        // 2, 4, 8, 15 (the cap), then what is left of the 30 s budget.
+        #expect(clock.sleeps == [.seconds(2), .seconds(4), .seconds(8), .seconds(15), .seconds(1)])
+        #expect(count(fake, "/queue/join") == 0)
+    }
+
     @Test("the Hub says PAUSED: one line, code spaceDown, no waiting")
     func pausedSpace() async throws {
         let clock = ImmediateClock()
