@@ -36,7 +36,8 @@ public struct ChatInfo: Sendable {
         }
         // The inputs as `--describe` shows them, after its own gradio line.
         if let space { lines += space.description.split(separator: "\n").dropFirst().map { "  " + $0 } }
-        lines.append("model: \(QwenSpace.displayName(ofModel: settings.modelSize))")
+        lines.append(settings.modelChoices.isEmpty ? "model: the Space's own (its chat endpoint has no model choice)"
+                     : "model: \(QwenSpace.displayName(ofModel: settings.modelSize))")
         lines.append("system prompt: \(settings.systemPrompt)")
         lines.append(ChatController.contextDescription(settings, endpointTakesHistory: space?.chat.takesHistory))
         lines.append("transcript: \(turns) turn\(turns == 1 ? "" : "s"), \(characters) characters")

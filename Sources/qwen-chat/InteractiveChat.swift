@@ -86,7 +86,8 @@ final class InteractiveChat {
     }
 
     private func promptText() -> String {
-        let label = "\(controller.settings.modelSize)›"
+        // A Space with no model choice: no model to name.
+        let label = (controller.settings.modelChoices.isEmpty ? "" : controller.settings.modelSize) + "›"
         return color ? "\u{1B}[1;36m\(label)\u{1B}[0m " : label + " "
     }
 

@@ -33,4 +33,13 @@ struct ChatInfoTests {
             "session file: /d/s.jsonl", "input history: off",
         ])
     }
+
+    @Test("a Space whose chat endpoint has no model choice names no model")
+    func noModelChoice() {
+        var settings = ChatSettings()
+        settings.modelChoices = []
+        let info = ChatInfo(endpoint: "http://127.0.0.1:1/maxdemo", server: nil, settings: settings, turns: 0, characters: 0,
+                            sessionFile: nil, inputHistory: nil)
+        #expect(info.text.split(separator: "\n").contains("model: the Space's own (its chat endpoint has no model choice)"))
+    }
 }

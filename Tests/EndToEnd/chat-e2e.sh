@@ -188,6 +188,7 @@ if [ -n "${QWEN_CHAT_TEST_SHAPES5_URL:-}" ]; then
     check "/info names the Space's endpoint before the first turn" 'max_chat = fn_index'
     keys "/model 7B" Enter
     check "/model knows before the first turn that the Space has no model choice" "no model choice"
+    check "the prompt names no model on a Space without a model choice" '^› $'
     keys "hello maxdemo" Enter
     check "the first turn is answered" 'you said «hello maxdemo»'
     keys "/quit" Enter
