@@ -5,7 +5,8 @@ import TestSupport
 import Testing
 
 // Each fault of harness/fault_server.py through GradioClient + AsyncHTTPClientTransport with a
-// 5 s idle timeout and RetryPolicy(maxRetries: 3) on a clock that does not wait.
+// 20 s idle timeout (5 s where the timeout is the subject) and RetryPolicy(maxRetries: 3) on a
+// clock that does not wait.
 @Suite("Faults through the library", .enabled(if: FaultServer.enabled, "set QWEN_CHAT_TEST_FAULT_URL (scripts/test does) to run"))
 struct LibraryFaultTests {
     @Test("Dropped connection mid-stream: .streamEnded, partial kept")
@@ -22,7 +23,7 @@ struct LibraryFaultTests {
     func stall() async throws {
         guard let url = try FaultServer.requireURL() else { return }
         let message = "FAULT_STALL \(uniqueTag())"
-        let run = try await libraryChat(url, message)
+        let run = try await libraryChat(url, message, idleTimeout: .seconds(5))
         #expect(run.error?.code == .idleTimeout, "\(String(describing: run.error))")
         #expect(!run.text.isEmpty && echo(message).hasPrefix(run.text))
     }
@@ -31,7 +32,8 @@ struct LibraryFaultTests {
     func heartbeats() async throws {
         guard let url = try FaultServer.requireURL() else { return }
         let message = "FAULT_HEARTBEATS \(uniqueTag())"
-        let run = try await libraryChat(url, message)
+        // Heartbeats every second for 12 s: more than this idle timeout.
+        let run = try await libraryChat(url, message, idleTimeout: .seconds(8))
         #expect(run.error == nil, "\(String(describing: run.error))")
         #expect(run.finalText == echo(message))
         #expect(run.text == echo(message))
@@ -154,7 +156,7 @@ struct LibraryFaultTests {
         let message = "FAULT_LINGER \(tag)"
         // One long-lived transport, as the REPL keeps: the stream must end with the reply, not
         // with the transport.
-        let transport = AsyncHTTPClientTransport(proxy: nil, idleTimeout: .seconds(5))
+        let transport = AsyncHTTPClientTransport(proxy: nil, idleTimeout: .seconds(20))
         let client = GradioClient(root: url, transport: transport)
         let connection = try await client.connect(apiName: QwenSpace.apiName, retry: fastRetry) { _ in }
         let data = QwenSpace.requestData(userTurn: message, systemPrompt: QwenSpace.defaultSystemPrompt, modelSize: "72B")

@@ -1,3 +1,5 @@
+import GradioClient
+
 /// A chat function of a Gradio app and how to fill each of its inputs, found from the config
 /// by signature (`ChatEndpoint.discover`) or given as a preset by the caller.
 ///

@@ -1,3 +1,5 @@
+import GradioClient
+
 /// One earlier exchange of a conversation: what the user said and what came back.
 public struct ChatExchange: Sendable, Equatable {
     public var user: String

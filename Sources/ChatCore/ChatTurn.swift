@@ -1,3 +1,5 @@
+import GradioClient
+
 extension GradioClient {
     /// Submits one turn of a chat function: `data` from `chat.requestData`, and, for a history
     /// state, `history` set first through the endpoint's primer event in the same session (the

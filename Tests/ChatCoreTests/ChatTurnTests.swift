@@ -1,7 +1,8 @@
 import Synchronization
 import TestSupport
 import Testing
-@testable import GradioClient
+@testable import ChatCore
+import GradioClient
 
 /// `submitTurn` on a `gr.ChatInterface` whose history is a session state: the primer event sets
 /// it, in the same session as the chat join, again before every retried join.

@@ -1,6 +1,7 @@
 import TestSupport
 import Testing
-@testable import GradioClient
+@testable import ChatCore
+import GradioClient
 
 private func config(_ path: String) throws -> GradioConfig {
     try GradioConfig(json: JSONValue.parse(Fixtures.bytes(path)))
