@@ -114,10 +114,11 @@ public final class ChatService: Sendable {
             }
             let history = space.chat.takesHistory ? history : []
             let data = space.chat.requestData(message: userTurn, systemPrompt: system, model: model, history: history)
-            // A Space gone to sleep since the last turn: the Hub is asked once the join fails.
+            // A Space gone to sleep since the last turn: the Hub is asked as soon as the join
+            // fails, so with a Hub the retries are `awake`'s, not `submit`'s.
             var streamed = false
-            try await awake(hub, askAtOnce: false, retriesHost: false, canRetry: { !streamed }, post: post) {
-                try await client.submitTurn(connection, chat: space.chat, data: data, history: history, retry: retry) { event, outputs in
+            try await awake(hub, askAtOnce: false, canRetry: { !streamed }, post: post) {
+                try await client.submitTurn(connection, chat: space.chat, data: data, history: history, retry: hub == nil ? retry : .none) { event, outputs in
                     for output in driver.handle(event, outputs: outputs) {
                         if case .text = output { streamed = true }
                         post(output)
@@ -162,7 +163,7 @@ public final class ChatService: Sendable {
         let (client, hub) = target.withLock { ($0.client, $0.hub) }
         let answer: ConfigAnswer
         if hub != nil {
-            answer = try await awake(hub, askAtOnce: true, retriesHost: true, canRetry: { true }, post: post) { try await client.fetchConfig() }
+            answer = try await awake(hub, askAtOnce: true, canRetry: { true }, post: post) { try await client.fetchConfig() }
         } else {
             answer = try await client.fetchConfig(retry: retry) { event in
                 for output in driver.handle(event, outputs: []) { post(output) }
@@ -198,12 +199,11 @@ public final class ChatService: Sendable {
     /// With `askAtOnce`, the Hub's answer is requested beside the operation rather than before
     /// it: a running Space's first turn never waits on the Hub, whose answer is read only when
     /// the host fails (and the request is cancelled when it does not).
-    /// - Parameter retriesHost: whether to retry the host's other transient errors (queue full,
-    ///   429, a 503 while the Hub says it runs) `--retries` times; `submit` does so itself.
+    /// The host's other transient errors (queue full, 429, a 503 while the Hub says it runs)
+    /// are retried here `--retries` times, so the operation itself should not retry.
     private func awake<T>(
         _ hub: SpaceHub?,
         askAtOnce: Bool,
-        retriesHost: Bool,
         canRetry: () -> Bool,
         post: (TurnDriver.Event) -> Void,
         _ operation: () async throws -> T
@@ -234,7 +234,7 @@ public final class ChatService: Sendable {
                     try await pause(seconds)
                 case .proceed:
                     // Running by the Hub's word (or the Hub did not say): the host's usual retries.
-                    guard retriesHost, error.isTransient, hostRetries < retry.maxRetries else { throw error }
+                    guard error.isTransient, hostRetries < retry.maxRetries else { throw error }
                     hostRetries += 1
                     let seconds = retry.delay(forAttempt: hostRetries, unitRandom: Double.random(in: 0..<1))
                     post(.retrying(attempt: hostRetries, of: retry.maxRetries, delay: seconds, reason: error.message))

@@ -222,6 +222,26 @@ struct ChatServiceTests {
         #expect(hubRequests(fake) == 2)
     }
 
+    @Test("a Space asleep since the last turn: the Hub is asked at the first failed join, not after the retries")
+    func asleepBetweenTurns() async throws {
+        let clock = ImmediateClock()
+        let fake = transport(join: [joinReply, hostPage, joinReply], hub: [hubSays("SLEEPING")])
+        let service = try makeService(fake, spaceID: spaceID, clock: clock)
+        #expect(await turn(service).end == .replyFinished(nil))
+        let second = await turn(service)
+        #expect(second.reply == finalReply)
+        let statuses = second.events.compactMap { event -> String? in
+            switch event {
+            case .waiting(let line): "waiting: " + line
+            case .retrying: "retrying"
+            default: nil
+            }
+        }
+        #expect(statuses.first?.hasPrefix("waiting: the Space owner/name is asleep") == true, "\(statuses)")
+        #expect(!statuses.contains("retrying"), "\(statuses)")
+        #expect(count(fake, "/queue/join") == 3)
+    }
+
     @Test("a Space that stays asleep: waits with backoff up to --wait, then one line")
     func waitRunsOut() async throws {
         let clock = ImmediateClock()
