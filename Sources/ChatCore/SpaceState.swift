@@ -50,7 +50,7 @@ public enum SpaceState: Sendable, Equatable {
             let message = runtime["errorMessage"]?.stringValue.map { $0.trimmingWhitespace() }
             self = .failed(stage: stage!, message: message?.isEmpty == false ? message : nil)
         case "DELETING": self = .deleting
-        case let other?: self = .unknown("the Hub says the Space's stage is \(SpaceWait.oneLine(other, limit: 40))")
+        case let other?: self = .unknown("the Hub says the Space's stage is \(oneLine(other, limit: 40))")
         case nil: self = .unknown("the Hub's answer has no runtime stage")
         }
     }

@@ -1,3 +1,5 @@
+import GradioClient
+
 /// Whether to wait for a Space whose host does not answer like Gradio, given what the Hub
 /// says about it and how long we have waited: a sans-I/O state machine the shell asks after
 /// each failed request, which then sleeps, goes on, or stops with the one line given.
@@ -50,9 +52,9 @@ public struct SpaceWait: Sendable {
             case "NO_APP_FILE": "has no app file"
             default: "has a runtime error"
             }
-            return .fail("\(space) \(what)" + (message.map { ": " + Self.oneLine($0) } ?? ""))
+            return .fail("\(space) \(what)" + (message.map { ": " + oneLine($0) } ?? ""))
         case .noHardware(let requested):
-            return .fail("\(space) has no hardware assigned (it requests \(Self.oneLine(requested, limit: 40))); it answers again once its owner assigns some")
+            return .fail("\(space) has no hardware assigned (it requests \(oneLine(requested, limit: 40))); it answers again once its owner assigns some")
         case .deleting:
             return .fail("\(space) is being deleted")
         case .notFound(let status):
@@ -76,12 +78,5 @@ public struct SpaceWait: Sendable {
         waits += 1
         let seconds = min(exponential, maxDelay, left)
         return .wait(seconds: seconds, status: "\(space) is \(state); \(waiting) (\(Int(elapsed.rounded())) s of \(Int(budget.rounded())) s)")
-    }
-
-    /// One line of bounded length, control characters as spaces: the Hub's text is untrusted.
-    static func oneLine(_ text: String, limit: Int = 300) -> String {
-        var line = String(text.unicodeScalars.map { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) ? " " : Character($0) })
-        line = line.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
-        return line.count > limit ? String(line.prefix(limit)) + "…" : line
     }
 }

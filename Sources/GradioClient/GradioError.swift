@@ -63,12 +63,12 @@ extension GradioError {
     }
 }
 
-/// Collapses a message to one line of bounded length, for errors shown on one line.
-func oneLine(_ text: String, limit: Int = 300) -> String {
-    var line = text.split(whereSeparator: \.isNewline).joined(separator: " ")
-    line = String(line.unicodeScalars.map { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) ? " " : Character($0) })
-    if line.count > limit { line = String(line.prefix(limit)) + "…" }
-    return line
+/// Collapses untrusted text to one line of bounded length, for errors shown on one line:
+/// control characters (line breaks too) become spaces, runs of spaces one.
+package func oneLine(_ text: String, limit: Int = 300) -> String {
+    var line = String(text.unicodeScalars.map { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) ? " " : Character($0) })
+    line = line.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
+    return line.count > limit ? String(line.prefix(limit)) + "…" : line
 }
 
 extension String {
