@@ -53,17 +53,19 @@ public struct GradioClient: Sendable {
     public let headers: [(String, String)]
     /// The caller's name in messages ("… speaks Gradio 4.9 and later").
     public let product: String
+    public let limits: GradioLimits
 
     /// - Parameters:
     ///   - product: the caller's name, for messages and (without `userAgent`) as `User-Agent`.
     ///   - userAgent: the `User-Agent` header, for example `my-app/1.2`.
-    public init(root: String, transport: any HTTPTransport, headers: [(String, String)] = [], product: String = "GradioClient", userAgent: String? = nil) {
+    public init(root: String, transport: any HTTPTransport, headers: [(String, String)] = [], product: String = "GradioClient", userAgent: String? = nil, limits: GradioLimits = GradioLimits()) {
         var root = root
         while root.hasSuffix("/") { root.removeLast() }
         self.root = root
         self.transport = transport
         self.headers = headers + [("User-Agent", userAgent ?? product)]
         self.product = product
+        self.limits = limits
     }
 
     /// Reads `/config` and finds the endpoint named `apiName`.
@@ -103,18 +105,31 @@ public struct GradioClient: Sendable {
     private func fetchConfigOnce() async throws -> ConfigAnswer {
         let request = HTTPRequest(method: "GET", url: root + "/config", headers: headers + [("Accept", "application/json")])
         let (head, body) = try await perform(request)
-        if head.status == 200, let json = try? JSONValue.parse(body), let config = try? GradioConfig(json: json) {
+        if head.status == 200, let json = try? JSONValue.parse(body), let config = try Self.readConfig(json) {
             guard config.isSupported else {
-                throw GradioError(.unsupportedVersion, "unsupported Gradio version \(config.version ?? "unknown") (protocol \(config.protocolName)); \(product) speaks Gradio 4.9 and later (sse_v1 to sse_v3)")
+                throw GradioError(.unsupportedVersion, "unsupported Gradio version \(oneLine(config.version ?? "unknown", limit: 40)) (protocol \(oneLine(config.protocolName, limit: 20))); \(product) speaks Gradio 4.9 and later (sse_v1 to sse_v3)")
             }
             return .config(config)
         }
+        try Task.checkCancellation()
         // A plain 404 (not a web page) is an app without /config: the caller may fall back.
         if let error = Self.classify(head, body, context: "reading the app's config"),
            !(head.status == 404 && error.code == .badResponse) {
             throw error
         }
-        return .unavailable("could not read the app's config (HTTP \(head.status))")
+        return .unavailable(head.status == 200 ? "the app's answer to /config is not a Gradio config" : "could not read the app's config (HTTP \(head.status))")
+    }
+
+    /// A config, nil when the JSON is not one; an unsafe one (an API prefix that is not a
+    /// plain path) is an error, not a fallback.
+    private static func readConfig(_ json: JSONValue) throws(GradioError) -> GradioConfig? {
+        do {
+            return try GradioConfig(json: json)
+        } catch let error as GradioError {
+            throw error
+        } catch {
+            return nil
+        }
     }
 
     /// Reads `{api_prefix}/info` (parameter names, labels and defaults of the named endpoints).
@@ -205,7 +220,8 @@ public struct GradioClient: Sendable {
     }
 
     /// Posts Gradio's `/cancel` for a job. Best effort: errors are ignored, since closing the
-    /// stream also stops the job on the server.
+    /// stream also stops the job on the server; and it waits at most `limits.cancelTimeout`,
+    /// so a Space that answers slowly (or never) cannot hold Ctrl-C back.
     public func cancel(_ connection: GradioConnection, eventID: String, sessionHash: String) async {
         var payload = JSONObject()
         payload["event_id"] = .string(eventID)
@@ -218,8 +234,13 @@ public struct GradioClient: Sendable {
             body: JSONValue.object(payload).jsonBytes
         )
         // A fresh task: the caller's task is usually the one being cancelled.
-        let transport = self.transport
-        _ = await Task { try? await transport.perform(request) }.value
+        let sent = Task { [self] in _ = try? await perform(request) }
+        let timer = Task { [limits] in
+            try? await Task.sleep(for: limits.cancelTimeout)
+            sent.cancel()
+        }
+        await sent.value
+        timer.cancel()
     }
 
     private func follow(
@@ -234,6 +255,7 @@ public struct GradioClient: Sendable {
             headers: headers + [("Accept", "text/event-stream")]
         )
         let response: HTTPStreamingResponse
+        try checkDestination(request.url)
         do {
             response = try await transport.stream(request)
         } catch let error as TransportError {
@@ -245,7 +267,12 @@ public struct GradioClient: Sendable {
             throw Self.classify(response.head, body, context: "opening the data stream")
                 ?? GradioError(.badResponse, "the data stream answered HTTP \(response.head.status)")
         }
-        var stream = JobStream(job: GradioJob(eventID: eventID, sendsDiffs: connection.config.sendsDiffs))
+        var stream = JobStream(job: GradioJob(eventID: eventID, sendsDiffs: connection.config.sendsDiffs, maximumOutputBytes: limits.maximumOutputBytes),
+                               maximumEventBytes: limits.maximumEventBytes, maximumFieldBytes: limits.maximumFieldBytes)
+        let clock = ContinuousClock()
+        // Progress: a complete event, or bytes at 8 a second or more (a large event on a slow
+        // link); a trickle of a byte every 2 s is not, however long it goes on.
+        var window = (events: 0, bytes: 0, since: clock.now)
         while stream.outcome == nil {
             let chunk: [UInt8]?
             do {
@@ -255,22 +282,41 @@ public struct GradioClient: Sendable {
             }
             guard let chunk else { break }
             try stream.read(chunk, onEvent: onEvent)
+            window.bytes += chunk.count
+            if stream.eventCount != window.events {
+                window = (stream.eventCount, 0, clock.now)
+            } else if let idle = limits.eventIdleTimeout, window.since.duration(to: clock.now) > idle {
+                guard window.bytes >= 8 * max(Int(idle.components.seconds), 1) else {
+                    throw GradioError(.idleTimeout, "no complete event from the Space for \(idle.components.seconds) s (only a trickle of bytes)")
+                }
+                window = (stream.eventCount, 0, clock.now)
+            }
         }
+        try Task.checkCancellation()
         switch stream.outcome {
         case .event?: return
         case .fail(let error)?: throw error
-        case .cancelled?: throw GradioError(.cancelled, "cancelled")
         case .ignore?, nil:
-            try Task.checkCancellation()
             throw GradioError(.streamEnded, "the Space closed the stream before the reply was complete")
         }
     }
 
     private func perform(_ request: HTTPRequest) async throws -> (HTTPResponseHead, [UInt8]) {
+        try checkDestination(request.url)
         do {
             return try await transport.perform(request)
         } catch let error as TransportError {
             throw Self.map(error)
+        }
+    }
+
+    /// Every request goes to the app's own scheme, host and port, whatever its config says:
+    /// checked before anything (a token, the user's message) is sent.
+    private func checkDestination(_ url: String) throws(GradioError) {
+        guard let rootParts = URLParts(root), let parts = URLParts(url), parts.credentials == nil,
+              parts.scheme == rootParts.scheme, parts.host.lowercased() == rootParts.host.lowercased(), parts.port == rootParts.port
+        else {
+            throw GradioError(.unsafeConfig, "refusing a request to \(oneLine(URLParts.redacting(url), limit: 120)): not the app's host \(URLParts.redacting(root))")
         }
     }
 

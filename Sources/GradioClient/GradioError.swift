@@ -25,6 +25,10 @@ public struct GradioError: Error, Sendable, Equatable, CustomStringConvertible {
         /// An HTTP answer this client cannot use (4xx/5xx not covered above, or not Gradio).
         public static let badResponse = Code("bad-response")
         public static let cancelled = Code("cancelled")
+        /// The Space sent more than a limit allows (an event, the reply: `GradioLimits`).
+        public static let tooLarge = Code("too-large")
+        /// The Space's config would send requests somewhere else than the app's root.
+        public static let unsafeConfig = Code("unsafe-config")
         /// The request could not be sent as given (a header value with a line break).
         public static let invalidRequest = Code("invalid-request")
     }
@@ -64,11 +68,35 @@ extension GradioError {
 }
 
 /// Collapses untrusted text to one line of bounded length, for errors shown on one line:
-/// control characters (line breaks too) become spaces, runs of spaces one.
+/// line breaks and tabs become spaces (runs of spaces one); other controls, C1 controls and
+/// bidi controls are shown as pictures (`␛`, `<U+009B>`, `<U+202E>`), so that no escape
+/// sequence survives and a cut at `limit` characters can never fall inside one.
 package func oneLine(_ text: String, limit: Int = 300) -> String {
-    var line = String(text.unicodeScalars.map { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) ? " " : Character($0) })
-    line = line.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
+    var line = ""
+    var lastWasSpace = true
+    for scalar in text.unicodeScalars {
+        let v = scalar.value
+        switch v {
+        case 0x09, 0x0A, 0x0D, 0x20:
+            if !lastWasSpace { line.append(" ") }
+            lastWasSpace = true
+            continue
+        case 0x00..<0x20: line.unicodeScalars.append(Unicode.Scalar(0x2400 + v)!)
+        case 0x7F: line.append("\u{2421}")
+        case 0x80...0x9F, 0x202A...0x202E, 0x2066...0x2069:
+            line += "<U+" + String(v, radix: 16, uppercase: true).leftPadded(to: 4) + ">"
+        default: line.unicodeScalars.append(scalar)
+        }
+        lastWasSpace = false
+    }
+    if line.hasSuffix(" ") { line.removeLast() }
     return line.count > limit ? String(line.prefix(limit)) + "…" : line
+}
+
+extension String {
+    fileprivate func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
 }
 
 extension String {

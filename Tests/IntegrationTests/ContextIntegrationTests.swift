@@ -44,7 +44,7 @@ struct ControllerChat {
         var failure: (any Error)?
         do {
             try await client.submitTurn(connection, chat: space.chat, data: data, history: context) { event, outputs in
-                inputs += driver.handle(event, outputs: outputs).compactMap(\.input)
+                inputs += try driver.handle(event, outputs: outputs).compactMap(\.input)
             }
         } catch {
             failure = error

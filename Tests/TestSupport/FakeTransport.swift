@@ -15,6 +15,8 @@ public final class FakeTransport: HTTPTransport, @unchecked Sendable {
         case body(status: Int, headers: [(String, String)], body: [UInt8])
         case stream(status: Int, chunks: [[UInt8]], end: StreamEnd)
         case fail(TransportError)
+        /// Never answers (until the request's task is cancelled).
+        case hang
 
         public static func json(_ status: Int, _ text: String) -> Reply {
             .body(status: status, headers: [("Content-Type", "application/json")], body: Array(text.utf8))
@@ -59,6 +61,9 @@ public final class FakeTransport: HTTPTransport, @unchecked Sendable {
         case .body(let status, let headers, let body): return (HTTPResponseHead(status: status, headers: headers), body)
         case .stream(let status, let chunks, _): return (HTTPResponseHead(status: status), chunks.flatMap { $0 })
         case .fail(let error): throw error
+        case .hang:
+            try await Task.sleep(for: .seconds(600))
+            throw TransportError(.idleTimeout, "no answer")
         }
     }
 
@@ -77,6 +82,9 @@ public final class FakeTransport: HTTPTransport, @unchecked Sendable {
             end = e
         case .fail(let error):
             throw error
+        case .hang:
+            try await Task.sleep(for: .seconds(600))
+            throw TransportError(.idleTimeout, "no answer")
         }
         let queue = ChunkQueue(chunks)
         return HTTPStreamingResponse(head: head) { [self] in

@@ -20,20 +20,27 @@ public final class AsyncHTTPClientTransport: HTTPTransport {
     private let client: HTTPClient
     private let proxy: ProxySettings?
     private let idleSeconds: Int64
+    private let requestTimeout: Duration
     private let trustedCertificatesFile: String?
 
     /// - Parameters:
     ///   - idleTimeout: how long a request may go without an answer or a byte of body (Gradio
     ///     sends heartbeats about every 15 s, so a healthy stream never trips it).
+    ///   - requestTimeout: how long a whole answer read by `perform` may take (a trickle of a
+    ///     byte now and then never trips the idle timeout); at least the idle timeout.
     ///   - trustedCertificatesFile: a PEM bundle of CA certificates that replaces the system's
     ///     (`SSL_CERT_FILE`, as curl and OpenSSL read it).
-    public init(proxy: ProxySettings?, connectTimeout: Duration = .seconds(20), idleTimeout: Duration = .seconds(60), trustedCertificatesFile: String? = nil) {
+    public init(proxy: ProxySettings?, connectTimeout: Duration = .seconds(20), idleTimeout: Duration = .seconds(60), requestTimeout: Duration = .seconds(120),
+                trustedCertificatesFile: String? = nil) {
         self.proxy = proxy
         self.idleSeconds = idleTimeout.components.seconds
+        self.requestTimeout = max(requestTimeout, idleTimeout)
         self.trustedCertificatesFile = trustedCertificatesFile
         var configuration = HTTPClient.Configuration()
         configuration.timeout = .init(connect: Self.timeAmount(connectTimeout), read: Self.timeAmount(idleTimeout))
-        configuration.decompression = .enabled(limit: .none)
+        // A small compressed body must not inflate to gigabytes (a decompression bomb); real
+        // JSON and event streams compress less than 100-fold.
+        configuration.decompression = .enabled(limit: .ratio(100))
         // A refused connection is an answer: report it now instead of retrying until the
         // connect timeout.
         configuration.connectionPool.retryConnectionEstablishment = false
@@ -59,15 +66,31 @@ public final class AsyncHTTPClientTransport: HTTPTransport {
         .nanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
     }
 
-    /// The whole body (at most 64 MB), under the same idle timeout as a stream.
+    /// The whole body (at most 64 MB), under the same idle timeout as a stream and within
+    /// `requestTimeout` in all.
     public func perform(_ request: HTTPRequest) async throws -> (HTTPResponseHead, [UInt8]) {
-        let response = try await stream(request)
-        var body: [UInt8] = []
-        while let chunk = try await response.nextChunk() {
-            body += chunk
-            guard body.count <= 64 << 20 else { throw TransportError(.connectionLost, "an answer larger than 64 MB") }
+        let seconds = requestTimeout.components.seconds
+        let place = URLParts(request.url).map { "\($0.host):\($0.port)" } ?? URLParts.redacting(request.url)
+        return try await withThrowingTaskGroup(of: (HTTPResponseHead, [UInt8])?.self) { group in
+            group.addTask { [self] in
+                let response = try await stream(request)
+                var body: [UInt8] = []
+                while let chunk = try await response.nextChunk() {
+                    body += chunk
+                    guard body.count <= 64 << 20 else { throw TransportError(.connectionLost, "an answer larger than 64 MB") }
+                }
+                // A body cut short by the deadline's cancel is not an answer.
+                try Task.checkCancellation()
+                return (response.head, body)
+            }
+            group.addTask { [requestTimeout] in
+                try await Task.sleep(for: requestTimeout)
+                throw TransportError(.idleTimeout, "no complete answer from \(place) in \(seconds) s")
+            }
+            defer { group.cancelAll() }
+            guard let answer = try await group.next() ?? nil else { throw CancellationError() }
+            return answer
         }
-        return (response.head, body)
     }
 
     public func stream(_ request: HTTPRequest) async throws -> HTTPStreamingResponse {

@@ -38,10 +38,19 @@ extension JSONValue {
         }
     }
 
+    /// Control characters are escaped, C1 ones (U+0080–U+009F) and bidi controls too, so the
+    /// text is safe to print as it is (`--json` on a terminal) and still the same JSON string.
     static func writeString(_ string: String, to out: inout [UInt8]) {
         let hex: [UInt8] = Array("0123456789abcdef".utf8)
+        func escape(_ scalar: UInt32) {
+            out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u")])
+            for shift in stride(from: 12, through: 0, by: -4) { out.append(hex[Int((scalar >> UInt32(shift)) & 0xF)]) }
+        }
         out.append(UInt8(ascii: "\""))
-        for byte in string.utf8 {
+        let bytes = Array(string.utf8)
+        var i = 0
+        while i < bytes.count {
+            let byte = bytes[i]
             switch byte {
             case UInt8(ascii: "\""): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
             case UInt8(ascii: "\\"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
@@ -49,11 +58,17 @@ extension JSONValue {
             case 0x0D: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
             case 0x09: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
             case 0..<0x20, 0x7F:
-                out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0")])
-                out.append(hex[Int(byte >> 4)])
-                out.append(hex[Int(byte & 0xF)])
+                escape(UInt32(byte))
+            case 0xC2 where i + 1 < bytes.count && (0x80...0x9F).contains(bytes[i + 1]):
+                escape(UInt32(bytes[i + 1]))
+                i += 1
+            case 0xE2 where i + 2 < bytes.count
+                && ((bytes[i + 1] == 0x80 && (0xAA...0xAE).contains(bytes[i + 2])) || (bytes[i + 1] == 0x81 && (0xA6...0xA9).contains(bytes[i + 2]))):
+                escape(0x2000 | UInt32(bytes[i + 1] & 0x3F) << 6 | UInt32(bytes[i + 2] & 0x3F))
+                i += 2
             default: out.append(byte)
             }
+            i += 1
         }
         out.append(UInt8(ascii: "\""))
     }

@@ -26,6 +26,10 @@ public struct EditOperation: Sendable, Hashable {
               let name = parts[0].stringValue, let kind = Kind(rawValue: name),
               case .array(let rawPath) = parts[1]
         else { throw EditError("malformed edit op \(wire.jsonText.prefix(80))") }
+        // A path is as deep as the value it walks, which the parser bounds.
+        guard rawPath.count <= JSONParser.maximumDepth else {
+            throw EditError("a path of \(rawPath.count) steps (at most \(JSONParser.maximumDepth))")
+        }
         var path: [JSONPathComponent] = []
         path.reserveCapacity(rawPath.count)
         for step in rawPath {
@@ -75,6 +79,11 @@ extension JSONValue {
     }
 
     public mutating func apply(_ operation: EditOperation) throws {
+        // The value built stays as shallow as one the parser accepts, so that walking, copying
+        // and freeing it (all recursive) cannot run out of stack however many ops nest it.
+        if operation.kind != .delete, operation.path.count + operation.value.nestingDepth > JSONParser.maximumDepth {
+            throw EditError("an edit that nests the value deeper than \(JSONParser.maximumDepth) levels")
+        }
         try apply(operation, depth: 0)
     }
 
@@ -161,6 +170,27 @@ extension JSONValue {
             self = .array(elements)
         } else {
             throw EditError("append of \(value.kindName) to \(kindName)")
+        }
+    }
+
+    /// About as many bytes as the value's text: strings and numbers by their UTF-8, two per
+    /// list or object, keys by their UTF-8. O(1) for a string, however long.
+    var textSize: Int {
+        switch self {
+        case .null, .bool: 4
+        case .number(let text): text.utf8.count
+        case .string(let text): text.utf8.count + 2
+        case .array(let elements): elements.reduce(2) { $0 + $1.textSize + 1 }
+        case .object(let object): object.members.reduce(2) { $0 + $1.0.utf8.count + 4 + $1.1.textSize }
+        }
+    }
+
+    /// Levels of lists and objects: 0 for a scalar, 1 for `[1]`, 2 for `[[1]]`.
+    var nestingDepth: Int {
+        switch self {
+        case .array(let elements): 1 + (elements.lazy.map(\.nestingDepth).max() ?? 0)
+        case .object(let object): 1 + (object.members.lazy.map(\.1.nestingDepth).max() ?? 0)
+        default: 0
         }
     }
 

@@ -80,6 +80,11 @@ public struct GradioConfig: Sendable {
         version = object["version"]?.stringValue
         let prefix = object["api_prefix"]?.stringValue ?? ""
         apiPrefix = prefix == "/" ? "" : (prefix.hasSuffix("/") ? String(prefix.dropLast()) : prefix)
+        // Request URLs are the root and this prefix: anything but a plain path could point
+        // them (with the token and the user's messages) at another host.
+        guard Self.isPlainPath(apiPrefix) else {
+            throw GradioError(.unsafeConfig, "the app's config gives an API prefix that is not a plain path (\(oneLine(prefix, limit: 60))); nothing was sent there")
+        }
         protocolName = object["protocol"]?.stringValue ?? Self.protocolForUnlabelledVersion(version)
         var dependencies: [Dependency] = []
         for (position, dependency) in (object["dependencies"]?.arrayValue ?? []).enumerated() {
@@ -127,6 +132,19 @@ public struct GradioConfig: Sendable {
             )
         }
         self.components = components
+    }
+
+    /// Empty, or `/segment` repeated: letters, digits and `-._~`, no `.` or `..` segments.
+    static func isPlainPath(_ path: String) -> Bool {
+        guard !path.isEmpty else { return true }
+        guard path.hasPrefix("/") else { return false }
+        return path.dropFirst().split(separator: "/", omittingEmptySubsequences: false).allSatisfy { segment in
+            !segment.isEmpty && segment != "." && segment != ".."
+                && segment.utf8.allSatisfy { byte in
+                    (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
+                        || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "~")
+                }
+        }
     }
 
     /// Gradio before 4.x put no `protocol` in its config; those versions speak websockets.

@@ -25,8 +25,6 @@ public struct GradioJob: Sendable {
         case ignore
         /// The job ended without success.
         case fail(GradioError)
-        /// The job was cancelled (the server confirmed with an empty output).
-        case cancelled
     }
 
     public let eventID: String?
@@ -34,19 +32,25 @@ public struct GradioJob: Sendable {
     /// The current output values; nil until the first `process_generating` or completion.
     public private(set) var outputs: [JSONValue]?
     public private(set) var isFinished = false
+    /// The outputs' size as `JSONValue.textSize` counts it, at most `maximumOutputBytes`.
+    public private(set) var outputBytes = 0
+    public let maximumOutputBytes: Int
 
-    public init(eventID: String?, sendsDiffs: Bool) {
+    public init(eventID: String?, sendsDiffs: Bool, maximumOutputBytes: Int = .max) {
         self.eventID = eventID
         self.sendsDiffs = sendsDiffs
+        self.maximumOutputBytes = maximumOutputBytes
     }
 
     public mutating func handle(_ message: GradioMessage) -> Step {
         if let id = message.eventID, let eventID, id != eventID { return .ignore }
         switch message.kind {
         case .estimation(let rank, let queueSize, let eta):
-            return .event(.queued(position: (rank ?? 0) + 1, queueSize: queueSize, eta: eta))
+            // The Space's numbers, clamped: a rank of Int.max must not overflow the +1.
+            let position = min(max(rank ?? 0, 0), 1_000_000_000) + 1
+            return .event(.queued(position: position, queueSize: queueSize.map { min(max($0, 0), 1_000_000_000) }, eta: Self.seconds(eta)))
         case .processStarts(let eta):
-            return .event(.started(eta: eta))
+            return .event(.started(eta: Self.seconds(eta)))
         case .processGenerating(let output, let success):
             guard success else { return finish(.fail(.upstreamError(output["error"]?.stringValue))) }
             guard case .array(let data)? = output["data"] else {
@@ -58,11 +62,14 @@ public struct GradioJob: Sendable {
                 return finish(.fail(.upstreamError(output["error"]?.stringValue)))
             }
             guard case .array(let data)? = output["data"] else {
-                // Gradio answers a cancel with `output: {}` and success.
-                return finish(.cancelled)
+                // Gradio answers a cancel with `output: {}` and success; a job this client did
+                // not cancel that ends so has no reply (the shell reports a cancel as such).
+                return finish(.fail(GradioError(.badResponse, "the Space ended the job without any output")))
             }
             outputs = nil
             outputs = data
+            outputBytes = data.reduce(0) { $0 + $1.textSize }
+            if outputBytes > maximumOutputBytes { return tooLarge() }
             return finish(.event(.completed))
         case .log(let level, let text):
             return .event(.log(level: level, message: text))
@@ -73,6 +80,12 @@ public struct GradioJob: Sendable {
         case .heartbeat, .closeStream, .unknown:
             return .ignore
         }
+    }
+
+    /// A duration the Space gave, if it is one: finite, not negative, under a year.
+    static func seconds(_ value: Double?) -> Double? {
+        guard let value, value.isFinite, value >= 0, value < 31_536_000 else { return nil }
+        return value
     }
 
     private mutating func finish(_ step: Step) -> Step {
@@ -86,7 +99,8 @@ public struct GradioJob: Sendable {
         guard sendsDiffs, outputs != nil else {
             outputs = nil
             outputs = data
-            return .event(.generating(edits: nil))
+            outputBytes = data.reduce(0) { $0 + $1.textSize }
+            return outputBytes > maximumOutputBytes ? tooLarge() : .event(.generating(edits: nil))
         }
         guard data.count == outputs!.count else {
             return badEdits(EditError("edits for \(data.count) outputs, have \(outputs!.count)"))
@@ -97,13 +111,28 @@ public struct GradioJob: Sendable {
             for (index, item) in data.enumerated() {
                 guard case .array(let wire) = item else { throw EditError("output \(index) is not a list of edits") }
                 let ops = try wire.map(EditOperation.init(wire:))
+                // What the ops add: an upper bound (a replace may shrink the value), made
+                // exact when it passes the limit. Counted before applying, so that one huge
+                // op is refused before it is built into the outputs.
+                outputBytes += ops.reduce(0) { $0 + $1.value.textSize }
+                if outputBytes > maximumOutputBytes, outputs!.reduce(0, { $0 + $1.textSize }) + ops.reduce(0, { $0 + $1.value.textSize }) > maximumOutputBytes {
+                    return tooLarge()
+                }
                 try outputs![index].apply(ops)
                 allEdits.append(ops)
             }
         } catch {
             return badEdits(error)
         }
+        if outputBytes > maximumOutputBytes {
+            outputBytes = outputs!.reduce(0) { $0 + $1.textSize }
+            if outputBytes > maximumOutputBytes { return tooLarge() }
+        }
         return .event(.generating(edits: allEdits))
+    }
+
+    private mutating func tooLarge() -> Step {
+        finish(.fail(GradioError(.tooLarge, "the Space's reply passed the size limit (\(GradioLimits.size(maximumOutputBytes)))")))
     }
 
     private mutating func badEdits(_ error: any Error) -> Step {

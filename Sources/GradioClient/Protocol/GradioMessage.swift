@@ -38,7 +38,9 @@ public struct GradioMessage: Sendable, Equatable {
             throw GradioProtocolError("event without a 'msg' field")
         }
         eventID = object["event_id"]?.stringValue
-        let success = object["success"]?.boolValue ?? true
+        // Only `true` is success (`"false"`, a string, is not); absent counts as true, as in
+        // Gradio's own clients.
+        let success = object["success"].map { $0 == .bool(true) } ?? true
         switch msg {
         case "estimation":
             kind = .estimation(

@@ -24,7 +24,15 @@ public struct ServerSentEvent: Sendable, Equatable {
 /// It works on bytes, so a chunk may end anywhere: inside a line, between `\r` and `\n`, or in
 /// the middle of a multi-byte UTF-8 character. Lines end with `\n`, `\r\n` or `\r`; several
 /// `data:` lines join with `\n`; lines starting with `:` are comments.
+///
+/// An event's data longer than `maximumEventBytes`, or any other line (a comment, `event:`,
+/// `id:`) longer than `maximumFieldBytes`, stops the parser: it keeps nothing more and says so
+/// in `overflowed` (a hostile endless line cannot fill memory).
 public struct ServerSentEventParser: Sendable {
+    public let maximumEventBytes: Int
+    public let maximumFieldBytes: Int
+    /// Set once a limit was passed; nothing is parsed after.
+    public private(set) var overflowed = false
     private var line: [UInt8] = []
     private var data: [UInt8] = []
     /// A single `data` line still in the buffer being fed, lent as it is if the event ends
@@ -38,7 +46,17 @@ public struct ServerSentEventParser: Sendable {
     /// Bytes of a leading byte order mark seen so far (it may be split over chunks).
     private var bomMatched = 0
 
-    public init() {}
+    public init(maximumEventBytes: Int = .max, maximumFieldBytes: Int = .max) {
+        self.maximumEventBytes = maximumEventBytes
+        self.maximumFieldBytes = min(maximumFieldBytes, maximumEventBytes)
+    }
+
+    /// How long a line held over chunks may grow, from its first bytes (held, then `more`):
+    /// a `data` line as long as an event's data, any other as long as a field.
+    private func lineLimit(then more: UnsafeBufferPointer<UInt8>) -> Int {
+        let name = Array((line.prefix(4) + more.prefix(4)).prefix(4))
+        return name == Array("data".utf8) ? maximumEventBytes : maximumFieldBytes
+    }
 
     /// Parses a chunk and returns the events it completed, in order.
     public mutating func feed<Bytes: Collection>(_ chunk: Bytes) -> [ServerSentEvent] where Bytes.Element == UInt8 {
@@ -83,6 +101,7 @@ public struct ServerSentEventParser: Sendable {
     }
 
     private mutating func feedBuffer(_ buffer: UnsafeBufferPointer<UInt8>, emit: (EventView) throws -> Void) rethrows {
+        if overflowed { return }
         var start = 0
         var i = 0
         let count = buffer.count
@@ -103,6 +122,8 @@ public struct ServerSentEventParser: Sendable {
             }
             if line.isEmpty {
                 try processLine(UnsafeBufferPointer(rebasing: buffer[start..<i]), in: buffer, emit: emit)
+            } else if line.count + (i - start) > lineLimit(then: UnsafeBufferPointer(rebasing: buffer[start..<i])) {
+                return overflow()
             } else {
                 line.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[start..<i]))
                 // Move the line out rather than copy it: events can be megabytes.
@@ -110,14 +131,25 @@ public struct ServerSentEventParser: Sendable {
                 swap(&full, &line)
                 try full.withUnsafeBufferPointer { try processLine($0, in: nil, emit: emit) }
             }
+            if overflowed { return }
             lastWasCR = byte == 0x0D
             i += 1
             start = i
         }
         if start < count {
-            line.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[start..<count]))
+            let tail = UnsafeBufferPointer(rebasing: buffer[start..<count])
+            guard line.count + tail.count <= lineLimit(then: tail) else { return overflow() }
+            line.append(contentsOf: tail)
         }
         keepLentData(from: buffer)
+    }
+
+    private mutating func overflow() {
+        overflowed = true
+        line = []
+        data = []
+        lentData = nil
+        hasData = false
     }
 
     /// The buffer is going away: a lent `data` line becomes a copy.
@@ -195,6 +227,8 @@ public struct ServerSentEventParser: Sendable {
         let name = UnsafeBufferPointer(rebasing: line[0..<nameEnd])
         let value = UnsafeBufferPointer(rebasing: line[valueStart..<line.count])
         if Self.isName(name, "data") {
+            let held = lentData?.count ?? data.count
+            guard (hasData ? held + 1 : 0) + value.count <= maximumEventBytes else { return overflow() }
             if !hasData, let buffer, let base = buffer.baseAddress, let valueBase = value.baseAddress {
                 let offset = base.distance(to: valueBase)
                 lentData = offset..<(offset + value.count)
