@@ -119,7 +119,7 @@ public final class ChatService: Sendable {
             var streamed = false
             try await awake(hub, askAtOnce: false, canRetry: { !streamed }, post: post) {
                 try await client.submitTurn(connection, chat: space.chat, data: data, history: history, retry: hub == nil ? retry : .none) { event, outputs in
-                    for output in driver.handle(event, outputs: outputs) {
+                    for output in try driver.handle(event, outputs: outputs) {
                         if case .text = output { streamed = true }
                         post(output)
                     }
@@ -130,7 +130,14 @@ public final class ChatService: Sendable {
             if let error = error as? GradioError, error.code == .unreachable || error.code == .spaceDown {
                 state.withLock { $0 = nil }
             }
-            if let error = error as? GradioError {
+            // Ctrl-C in any phase (reading the config, a wait, the reply) is an interruption.
+            if error is CancellationError || Task.isCancelled {
+                return TurnDriver.finished(GradioError(.cancelled, "interrupted"))
+            }
+            if var error = error as? GradioError {
+                if error.code == .tooLarge, error.message.contains("reply") {
+                    error.message += "; --max-reply sets it"
+                }
                 return TurnDriver.finished(ZeroGPUQuota.annotate(error, tokenSent: tokenSent))
             }
             return TurnDriver.finished(error)
@@ -166,7 +173,7 @@ public final class ChatService: Sendable {
             answer = try await awake(hub, askAtOnce: true, canRetry: { true }, post: post) { try await client.fetchConfig() }
         } else {
             answer = try await client.fetchConfig(retry: retry) { event in
-                for output in driver.handle(event, outputs: []) { post(output) }
+                for output in (try? driver.handle(event, outputs: [])) ?? [] { post(output) }
             }
         }
         let found = try await endpoint(from: answer, client: client)
@@ -182,7 +189,7 @@ public final class ChatService: Sendable {
         if case .config(let config) = answer, config.dependencies.contains(where: { !$0.inputs.isEmpty }) {
             info = await client.fetchInfo(config)
         }
-        let space = try SpaceEndpoint.choose(answer, info: info, apiName: apiName)
+        let space = try SpaceEndpoint.choose(answer, info: info, apiName: apiName, presetAllowed: QwenSpace.isHost(of: client.root))
         let connection = GradioConnection(
             root: client.root,
             config: space.config ?? .unknownApp,

@@ -13,7 +13,7 @@ public struct QueueStatus: Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         var line = "queued: \(position)"
         if let queueSize, queueSize >= position { line += " of \(queueSize)" }
-        if let eta, eta.isFinite, eta >= 1 { line += ", about \(Int(eta.rounded())) s" }
+        if let eta, eta.isFinite, eta >= 1, eta < 1e9 { line += ", about \(Int(eta.rounded())) s" }
         return line
     }
 }

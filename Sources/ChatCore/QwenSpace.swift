@@ -23,6 +23,13 @@ public enum QwenSpace {
     /// The chatbot is the second output of `model_chat`: `[textbox, chatbot, system]`.
     public static let chatbotOutputIndex = 1
 
+    /// Whether `root` is the Qwen2.5 Space's own host, the only one its preset is sent to
+    /// when the config cannot be read.
+    public static func isHost(of root: String) -> Bool {
+        guard let parts = URLParts(root), let own = URLParts(defaultURL) else { return false }
+        return parts.host.lowercased() == own.host && parts.scheme == own.scheme && parts.port == own.port
+    }
+
     /// The `data` of a `model_chat` join: `[query, history, system, model size]`.
     public static func requestData(userTurn: String, systemPrompt: String, modelSize: String) -> [JSONValue] {
         [.string(userTurn), .array([]), .string(systemPrompt), .string(modelSize)]

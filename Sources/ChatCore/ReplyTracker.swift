@@ -50,6 +50,11 @@ public struct ReplyTracker: Sendable {
         return reconcile(current)
     }
 
+    /// Whether the final outputs hold a reply at all (an empty one counts).
+    public func hasReply(in outputs: [JSONValue]) -> Bool {
+        outputs.indices.contains(outputIndex) && ChatbotValue.latestReply(in: outputs[outputIndex]) != nil
+    }
+
     /// The final value from `process_completed`: whatever differs becomes the last update, so
     /// the reply ends byte for byte equal to the Space's final text.
     public mutating func finish(outputs: [JSONValue]) -> TextUpdate? {

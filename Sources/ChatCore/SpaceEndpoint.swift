@@ -19,13 +19,18 @@ public struct SpaceEndpoint: Sendable {
     ///   - info: the Space's `{api_prefix}/info`, when it serves one.
     ///   - apiName: `--api-name`: this endpoint instead of the discovered one.
     /// - Throws: `GradioError(.endpointNotFound)` when the Space has no chat endpoint.
-    public static func choose(_ answer: ConfigAnswer, info: JSONValue? = nil, apiName: String?) throws(GradioError) -> SpaceEndpoint {
+    ///   - presetAllowed: whether a Space with no usable config gets the Qwen2.5 preset (only
+    ///     the Qwen2.5 Space's own host: an unknown app must not be sent Qwen's layout).
+    public static func choose(_ answer: ConfigAnswer, info: JSONValue? = nil, apiName: String?, presetAllowed: Bool = true) throws(GradioError) -> SpaceEndpoint {
         let named = apiName.map { $0.hasPrefix("/") ? String($0.dropFirst()) : $0 }
         let wantsPreset = named == nil || named == QwenSpace.apiName
         switch answer {
         case .unavailable(let reason):
             guard wantsPreset else {
-                throw GradioError(.endpointNotFound, "\(reason), so the endpoint '\(named!)' cannot be found")
+                throw GradioError(.endpointNotFound, "\(reason), so the endpoint '\(oneLine(named!, limit: 60))' cannot be found")
+            }
+            guard presetAllowed else {
+                throw GradioError(.endpointNotFound, "\(reason); is this a Gradio app? (--describe shows what it serves)")
             }
             let preset = QwenSpace.preset()
             return SpaceEndpoint(config: nil, chat: preset, note: "\(reason); using fn_index \(preset.endpoint.fnIndex)")
@@ -109,9 +114,8 @@ public struct SpaceEndpoint: Sendable {
         value.rounded() == value && abs(value) < 1e15 ? String(Int(value)) : String(value)
     }
 
-    /// One line, at most 60 characters.
+    /// One line, at most 60 characters, its controls shown (never cut inside a sequence).
     static func shortLabel(_ text: String) -> String {
-        let line = text.split(whereSeparator: \.isNewline).joined(separator: " ")
-        return line.count > 60 ? String(line.prefix(59)) + "…" : line
+        oneLine(text, limit: 59)
     }
 }

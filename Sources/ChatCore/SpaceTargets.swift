@@ -9,6 +9,9 @@ import GradioClient
 /// and `QWEN_CHAT_URL`, later from `/space`. Decides where a token may go: one given with
 /// `--token` goes where the user points it (and to the Hub); `HF_TOKEN`, read from the
 /// environment and so not aimed at any host, only to the Hub and to `*.hf.space` hosts.
+/// On a `*.hf.space` host a token goes as `X-HF-Authorization`, as Gradio's own client sends
+/// it: the Spaces proxy takes it and does not pass it on, while `Authorization` would reach
+/// the Space's own code.
 public struct SpaceTargets: Sendable {
     public let transport: any HTTPTransport
     /// `--token`.
@@ -18,13 +21,15 @@ public struct SpaceTargets: Sendable {
     /// `HF_ENDPOINT`, else https://huggingface.co.
     public let hubEndpoint: String
     public let userAgent: String
+    public let limits: GradioLimits
 
-    public init(transport: any HTTPTransport, explicitToken: String?, environmentToken: String?, hubEndpoint: String, userAgent: String) {
+    public init(transport: any HTTPTransport, explicitToken: String?, environmentToken: String?, hubEndpoint: String, userAgent: String, limits: GradioLimits = GradioLimits()) {
         self.transport = transport
         self.explicitToken = explicitToken
         self.environmentToken = environmentToken
         self.hubEndpoint = hubEndpoint
         self.userAgent = userAgent
+        self.limits = limits
     }
 
     public struct Failure: Error, CustomStringConvertible {
@@ -43,13 +48,19 @@ public struct SpaceTargets: Sendable {
         if credentials != nil, token != nil {
             throw Failure(description: "the URL has a user and password and a token is set (--token or HF_TOKEN); give only one")
         }
-        let authorization = token.map { "Bearer \($0)" } ?? credentials.map { "Basic " + Data($0.utf8).base64EncodedString() }
+        let authorization: (String, String)?
+        if let token {
+            authorization = (Self.isSpacesHost(parts) ? "X-HF-Authorization" : "Authorization", "Bearer \(token)")
+        } else {
+            authorization = credentials.map { ("Authorization", "Basic " + Data($0.utf8).base64EncodedString()) }
+        }
         let client = GradioClient(
             root: root,
             transport: transport,
-            headers: authorization.map { [("Authorization", $0)] } ?? [],
+            headers: authorization.map { [$0] } ?? [],
             product: "qwen-chat",
-            userAgent: userAgent
+            userAgent: userAgent,
+            limits: limits
         )
         let hubToken = explicitToken ?? environmentToken
         let hub = spaceID.map {
@@ -62,6 +73,11 @@ public struct SpaceTargets: Sendable {
     /// The token the Space's host gets, if any.
     public func hostToken(for parts: URLParts) -> String? {
         if let explicitToken { return explicitToken }
-        return parts.host.lowercased().hasSuffix(".hf.space") ? environmentToken : nil
+        return Self.isSpacesHost(parts) ? environmentToken : nil
+    }
+
+    /// A Space's own host, behind the Hugging Face Spaces proxy.
+    static func isSpacesHost(_ parts: URLParts) -> Bool {
+        parts.host.lowercased().hasSuffix(".hf.space")
     }
 }

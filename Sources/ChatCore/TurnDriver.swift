@@ -60,7 +60,8 @@ public struct TurnDriver: Sendable {
     }
 
     /// - Parameter outputs: the job's current output values (empty while connecting).
-    public mutating func handle(_ event: JobEvent, outputs: [JSONValue]) -> [Event] {
+    /// - Throws: a job that completed with no reply in its outputs.
+    public mutating func handle(_ event: JobEvent, outputs: [JSONValue]) throws(GradioError) -> [Event] {
         switch event {
         case .queued(let position, let size, let eta):
             let queue = QueueStatus(position: position, queueSize: size, eta: eta)
@@ -72,13 +73,16 @@ public struct TurnDriver: Sendable {
         case .generating(let edits):
             return tracker.update(outputs: outputs, edits: edits).map { [.text($0)] } ?? []
         case .completed:
+            guard tracker.hasReply(in: outputs) else {
+                throw GradioError(.badResponse, "the Space finished the job without a reply in its answer")
+            }
             return tracker.finish(outputs: outputs).map { [.text($0)] } ?? []
         case .retrying(let attempt, let delay, let reason):
             return [.retrying(attempt: attempt, of: maxRetries, delay: delay, reason: reason)]
         case .warning(let message):
             return [.note(message)]
         case .log(let level, let message):
-            return [.note("the Space says\(level.map { " (\($0.lowercased()))" } ?? ""): \(message)")]
+            return [.note("the Space says\(level.map { " (\(oneLine($0.lowercased(), limit: 20)))" } ?? ""): \(oneLine(message))")]
         case .joined, .progress:
             return []
         }

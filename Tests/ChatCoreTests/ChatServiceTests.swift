@@ -102,8 +102,8 @@ private func hubRequests(_ transport: FakeTransport) -> Int {
     transport.requests.filter { $0.url.hasPrefix(hubRoot) }.count
 }
 
-private func authorization(_ request: HTTPRequest?) -> String? {
-    request?.headers.first { $0.0 == "Authorization" }?.1
+private func authorization(_ request: HTTPRequest?, header: String = "Authorization") -> String? {
+    request?.headers.first { $0.0 == header }?.1
 }
 
 /// Holds `/config` requests until opened, so that a warm-up can finish after `/space`.
@@ -309,15 +309,18 @@ struct ChatServiceTests {
 
 @Suite("SpaceTargets: where a token may go")
 struct SpaceTargetsTests {
-    /// The Authorization header the host and the Hub receive, from one request to each.
-    private func sent(_ targets: SpaceTargets, url: String, spaceID: String? = "owner/name") async throws -> (host: String?, hub: String?, tokenSent: Bool) {
+    /// The Authorization header the host and the Hub receive, from one request to each, and
+    /// the host's X-HF-Authorization.
+    private func sent(_ targets: SpaceTargets, url: String, spaceID: String? = "owner/name") async throws -> (host: String?, hub: String?, tokenSent: Bool, hostHF: String?) {
         let target = try targets.target(spaceID: spaceID, url: url)
         _ = try? await target.client.fetchConfig()
         _ = await target.hub?.state()
         let requests = (targets.transport as! FakeTransport).requests
-        return (authorization(requests.first { !$0.url.hasPrefix(hubRoot) }),
+        let host = requests.first { !$0.url.hasPrefix(hubRoot) }
+        return (authorization(host),
                 authorization(requests.first { $0.url.hasPrefix(hubRoot) }),
-                target.tokenSent)
+                target.tokenSent,
+                authorization(host, header: "X-HF-Authorization"))
     }
 
     @Test("HF_TOKEN goes to the Hub and to *.hf.space hosts, not to any other host")
@@ -327,17 +330,26 @@ struct SpaceTargetsTests {
         #expect(local.hub == "Bearer hf_env")
         #expect(!local.tokenSent)
         let space = try await sent(targets(transport(), environmentToken: "hf_env"), url: "https://x.hf.space")
-        #expect(space.host == "Bearer hf_env")
+        // As X-HF-Authorization, which the Spaces proxy takes: Authorization would reach the
+        // Space's own code.
+        #expect(space.host == nil)
+        #expect(space.hostHF == "Bearer hf_env")
         #expect(space.hub == "Bearer hf_env")
         #expect(space.tokenSent)
+        let suffixed = try await sent(targets(transport(), environmentToken: "hf_env"), url: "https://x.hf.space.attacker.example")
+        #expect(suffixed.host == nil && suffixed.hostHF == nil)
     }
 
     @Test("--token goes where the user points it, and to the Hub")
     func explicitToken() async throws {
         let local = try await sent(targets(transport(), token: "hf_flag", environmentToken: "hf_env"), url: "http://127.0.0.1:7860")
         #expect(local.host == "Bearer hf_flag")
+        #expect(local.hostHF == nil)
         #expect(local.hub == "Bearer hf_flag")
         #expect(local.tokenSent)
+        let space = try await sent(targets(transport(), token: "hf_flag"), url: "https://x.hf.space")
+        #expect(space.host == nil)
+        #expect(space.hostHF == "Bearer hf_flag")
     }
 
     @Test("a user and password in the URL go as Basic, and not in the URL")

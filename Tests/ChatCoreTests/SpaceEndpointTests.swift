@@ -113,3 +113,18 @@ struct SpaceDefaultsTests {
         #expect(chosen.settings.systemPrompt == "Be brief.")
     }
 }
+
+@Suite("SpaceEndpoint: no usable config on an unknown app")
+struct SpaceEndpointUnknownAppTests {
+    @Test("the Qwen2.5 preset only for the Qwen2.5 Space's own host")
+    func presetOnlyOnQwenHost() throws {
+        #expect(throws: GradioError.self) {
+            try SpaceEndpoint.choose(.unavailable("the app's answer to /config is not a Gradio config"), apiName: nil, presetAllowed: false)
+        }
+        #expect(QwenSpace.isHost(of: "https://qwen-qwen2-5.hf.space"))
+        #expect(QwenSpace.isHost(of: "https://QWEN-qwen2-5.hf.space/"))
+        #expect(!QwenSpace.isHost(of: "http://qwen-qwen2-5.hf.space"))
+        #expect(!QwenSpace.isHost(of: "https://qwen-qwen2-5.hf.space.attacker.example"))
+        #expect(!QwenSpace.isHost(of: "http://127.0.0.1:7860"))
+    }
+}

@@ -80,7 +80,7 @@ struct SpaceStateTests {
     func oneLine() {
         var wait = SpaceWait(spaceID: "o/n", budget: 120)
         #expect(wait.next(.paused(stage: "PAUSED"), elapsed: 0) == .fail("the Space o/n is paused by its owner; it answers again once they restart it"))
-        #expect(wait.next(.failed(stage: "RUNTIME_ERROR", message: "bad\u{1B}[2J\nthing"), elapsed: 0) == .fail("the Space o/n has a runtime error: bad [2J thing"))
+        #expect(wait.next(.failed(stage: "RUNTIME_ERROR", message: "bad\u{1B}[2J\nthing"), elapsed: 0) == .fail("the Space o/n has a runtime error: bad␛[2J thing"))
         #expect(wait.next(.noHardware(requested: "a10g-small"), elapsed: 0) == .fail("the Space o/n has no hardware assigned (it requests a10g-small); it answers again once its owner assigns some"))
         #expect(wait.next(.notFound(status: 404), elapsed: 0) == .fail("the Hub has no public Space o/n (HTTP 404); if it is private, set HF_TOKEN or --token"))
         #expect(wait.next(.running, elapsed: 0) == .proceed)

@@ -20,7 +20,14 @@ private struct Turn {
     }
 
     mutating func feed(_ event: JobEvent, _ values: [JSONValue] = []) {
-        for output in driver.handle(event, outputs: values) {
+        let outputs: [TurnDriver.Event]
+        do {
+            outputs = try driver.handle(event, outputs: values)
+        } catch {
+            Issue.record("\(error)")
+            return
+        }
+        for output in outputs {
             events.append(output)
             if let input = output.input { actions += controller.handle(input, now: 2) }
         }
@@ -150,5 +157,25 @@ struct TurnDriverTests {
         var controller = ChatController()
         let actions = controller.handle(.message("/help me"), now: 1)
         #expect(actions.contains(.send(index: 0, userTurn: "/help me", systemPrompt: QwenSpace.defaultSystemPrompt, modelSize: QwenSpace.defaultModelSize, context: [])))
+    }
+}
+
+@Suite("TurnDriver: a completed job without a reply")
+struct TurnDriverNoReplyTests {
+    @Test("outputs without the reply's output, or a chatbot with no reply, end the turn with an error", arguments: [
+        [JSONValue](),
+        [JSONValue.string("")],
+        [JSONValue.string(""), .array([])],
+    ])
+    func noReply(outputs: [JSONValue]) {
+        var driver = TurnDriver(maxRetries: 0)
+        #expect(throws: GradioError.self) { try driver.handle(.completed, outputs: outputs) }
+    }
+
+    @Test("an empty reply is still a reply")
+    func emptyReply() throws {
+        var driver = TurnDriver(maxRetries: 0)
+        let outputs: [JSONValue] = [.string(""), .array([.array([.string("hi"), .string("")])])]
+        #expect(try driver.handle(.completed, outputs: outputs).isEmpty)
     }
 }
