@@ -3,8 +3,11 @@
 /// Model output is untrusted: a reply could clear the screen, retitle the window, write the
 /// clipboard (OSC 52) or plant hyperlinks. Every control is replaced by a visible stand-in
 /// (ESC → `␛`, BEL → `␇`, DEL → `␡`, C1 → `<U+009B>`), and the rest of a neutralised sequence
-/// is left as plain text (`␛[2J`), so the user can see that something was there. The output
-/// contains no scalar below U+0020 except `\n` and `\t`, no U+007F and no U+0080–U+009F.
+/// is left as plain text (`␛[2J`), so the user can see that something was there. Bidi
+/// embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069), which can make text read
+/// in another order than it is (a "Trojan Source" reply), are shown as `<U+202E>`. The output
+/// contains no scalar below U+0020 except `\n` and `\t`, no U+007F, no U+0080–U+009F and none of
+/// those bidi controls.
 ///
 /// The state machine only tracks which sequence is in progress (to count them and to know
 /// where one ends); it never buffers a sequence, so an unterminated OSC/DCS costs nothing and
@@ -70,6 +73,12 @@ public struct ControlSanitizer: Sendable {
         if byte == 0x0A || byte == 0x09 { return true }
         if byte < 0x80 { return false }
         if byte == 0xC2 { return index + 1 < bytes.count && bytes[index + 1] >= 0xA0 }
+        // U+202A–U+202E is E2 80 AA–AE, U+2066–U+2069 is E2 81 A6–A9.
+        if byte == 0xE2, index + 2 < bytes.count {
+            let second = bytes[index + 1], third = bytes[index + 2]
+            if second == 0x80, (0xAA...0xAE).contains(third) { return false }
+            if second == 0x81, (0xA6...0xA9).contains(third) { return false }
+        }
         return true
     }
 
@@ -142,9 +151,13 @@ public struct ControlSanitizer: Sendable {
             neutralizedCount += 1
             Self.append("\u{2421}", to: &out)  // ␡
             return
+        case 0x202A...0x202E, 0x2066...0x2069:
+            neutralizedCount += 1
+            appendMarker(v, into: &out)
+            return
         case 0x80...0x9F:
             neutralizedCount += 1
-            appendC1Marker(v, into: &out)
+            appendMarker(v, into: &out)
             switch v {
             case 0x9B: state = .csi
             case 0x90, 0x98, 0x9D, 0x9E, 0x9F: state = .string; stringLength = 0
@@ -177,11 +190,11 @@ public struct ControlSanitizer: Sendable {
         }
     }
 
-    private func appendC1Marker(_ v: UInt32, into out: inout [UInt8]) {
+    /// `<U+009B>`, `<U+202E>`.
+    private func appendMarker(_ v: UInt32, into out: inout [UInt8]) {
         let hex = Array("0123456789ABCDEF".utf8)
-        out.append(contentsOf: "<U+00".utf8)
-        out.append(hex[Int(v >> 4)])
-        out.append(hex[Int(v & 0xF)])
+        out.append(contentsOf: "<U+".utf8)
+        for shift in stride(from: 12, through: 0, by: -4) { out.append(hex[Int((v >> UInt32(shift)) & 0xF)]) }
         out.append(UInt8(ascii: ">"))
     }
 }

@@ -39,14 +39,18 @@ struct MarkdownRenderer: Sendable {
     mutating func commit(_ line: String) -> [[StyledRun]] {
         if fence == nil {
             if var t = table {
+                // Moved out, so that appending a row does not copy the rows held so far
+                // (which made a long table quadratic in its rows).
+                table = nil
                 if Self.isTableRow(line) {
-                    t.source.append(line)
                     let cells = TableLayout.cells(line).map { InlineMarkdown.render($0[...]) }
-                    t.rows.append(cells)
                     if let layout = t.frozen {
+                        // Committed row by row: nothing more is kept.
                         table = t
                         return layout.row(cells)
                     }
+                    t.source.append(line)
+                    t.rows.append(cells)
                     if t.rows.count > Self.maxHeldRows {
                         let layout = TableLayout(aligns: t.aligns, rows: t.rows, width: width)
                         t.frozen = layout
@@ -56,7 +60,6 @@ struct MarkdownRenderer: Sendable {
                     table = t
                     return []
                 }
-                table = nil
                 return flushTable(t) + commit(line)
             }
             if let header = candidate {

@@ -92,8 +92,32 @@ struct ChatOptions: ParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("Seconds without any byte from the Space before giving up (1-86400).", valueName: "seconds"))
     var idleTimeout = 60
 
+    @Option(help: ArgumentHelp("Give up on a reply larger than this, keeping what arrived: bytes, or with K, M or G (1K-4G; default 64M).", valueName: "size"))
+    var maxReply = ByteSize(64 << 20)
+
     enum MarkdownMode: String, CaseIterable, ExpressibleByArgument {
         case auto, always, never
+    }
+
+    /// `64M`, `512K`, `1G` or a plain number of bytes.
+    struct ByteSize: ExpressibleByArgument {
+        var bytes: Int
+        init(_ bytes: Int) { self.bytes = bytes }
+        init?(argument: String) {
+            let multipliers: [Character: Int] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30]
+            var digits = Substring(argument.uppercased())
+            if digits.hasSuffix("B") { digits = digits.dropLast() }
+            let multiplier = digits.last.flatMap { multipliers[$0] } ?? 1
+            if multiplier > 1 { digits = digits.dropLast() }
+            guard !digits.isEmpty, digits.allSatisfy(\.isASCII), let value = Int(digits),
+                  case (let product, false) = value.multipliedReportingOverflow(by: multiplier) else { return nil }
+            bytes = product
+        }
+        var defaultValueDescription: String { GradioLimits.size(bytes) }
+    }
+
+    var limits: GradioLimits {
+        GradioLimits(maximumOutputBytes: maxReply.bytes, eventIdleTimeout: .seconds(idleTimeout))
     }
 
     var retryPolicy: RetryPolicy { RetryPolicy(maxRetries: retries) }
@@ -120,6 +144,7 @@ struct ChatOptions: ParsableCommand {
         guard ChatSettings.contextTurnsRange.contains(contextTurns) else { throw ValidationError("--context-turns must be between 1 and 100") }
         guard (0...3600).contains(waitSeconds) else { throw ValidationError("--wait must be between 0 and 3600 seconds") }
         guard (1...86_400).contains(idleTimeout) else { throw ValidationError("--idle-timeout must be between 1 and 86400 seconds") }
+        guard (1 << 10...4 << 30).contains(maxReply.bytes) else { throw ValidationError("--max-reply must be between 1K and 4G") }
     }
 
     // MARK: Reading the command line

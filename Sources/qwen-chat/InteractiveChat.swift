@@ -31,6 +31,8 @@ final class InteractiveChat {
     private var pendingRequest: Request?
     private typealias Request = (userTurn: String, systemPrompt: String, modelSize: String, context: [ChatExchange])
     private var runningRequest: Task<Void, Never>?
+    /// Set when a second Ctrl-C (or SIGTERM/SIGHUP) during a reply asks to leave at once.
+    private var exitCode: Int32?
 
     init(service: ChatService, targets: SpaceTargets, settings: ChatSettings, color: Bool, environment: [String: String]) {
         self.service = service
@@ -42,7 +44,9 @@ final class InteractiveChat {
         editor = LineEditor(programName: "qwen-chat", history: history)
         editor.continuationPrompt = "… "
         editor.completer = { [service] line, cursor in
-            SlashCommand.completions(line: line, cursor: cursor, modelChoices: service.currentSpace?.chat.modelChoices)
+            // libedit prints the candidates as they are: only choices that are plain text.
+            let choices = service.currentSpace?.chat.modelChoices?.filter { TerminalText.line($0).text == $0 }
+            return SlashCommand.completions(line: line, cursor: cursor, modelChoices: choices)
         }
         let sessionDirectory = SessionFile.defaultDirectory(environment: environment)
         sessions = sessionDirectory.map { SessionFile(directory: $0) }
@@ -59,7 +63,7 @@ final class InteractiveChat {
             TerminalControl.restoreAll()
         }
         service.warmUp()
-        while controller.state != .exiting {
+        while controller.state != .exiting, exitCode == nil {
             if InterruptFlag.sigterm.load(ordering: .relaxed) { break }
             editor.prompt = promptText()
             let input: ChatController.Input
@@ -82,12 +86,13 @@ final class InteractiveChat {
                 streamReply(request)
             }
         }
+        if let exitCode { return exitCode }
         return InterruptFlag.sigterm.load(ordering: .relaxed) ? 143 : 0
     }
 
     private func promptText() -> String {
         // A Space with no model choice: no model to name.
-        let label = (controller.settings.modelChoices.isEmpty ? "" : controller.settings.modelSize) + "›"
+        let label = (controller.settings.modelChoices.isEmpty ? "" : TerminalText.line(controller.settings.modelSize, width: 30).text) + "›"
         return color ? "\u{1B}[1;36m\(label)\u{1B}[0m " : label + " "
     }
 
@@ -117,12 +122,23 @@ final class InteractiveChat {
         live?.status("waiting for the Space…")
         TerminalControl.suppressEcho()
         let interruptsBefore = InterruptFlag.sigint.load(ordering: .relaxed)
-        var interruptSent = false
+        var interruptSent: (at: ContinuousClock.Instant, interrupts: Int, terminated: Bool)?
         while case .streaming = controller.state {
             _ = done.wait(timeout: .now() + .milliseconds(16))
-            let interrupted = InterruptFlag.sigint.load(ordering: .relaxed) != interruptsBefore || InterruptFlag.sigterm.load(ordering: .relaxed)
-            if interrupted, !interruptSent {
-                interruptSent = true
+            let interrupts = InterruptFlag.sigint.load(ordering: .relaxed)
+            let terminated = InterruptFlag.sigterm.load(ordering: .relaxed)
+            if let first = interruptSent {
+                // Ctrl-C always wins: a request that does not end within 3 s of it is left
+                // behind, its reply kept as interrupted; a second signal also leaves the chat.
+                let again = interrupts > first.interrupts || (terminated && !first.terminated)
+                if again || first.at.duration(to: .now) > .seconds(3) {
+                    if again { exitCode = terminated ? 143 : 130 }
+                    runningRequest?.cancel()
+                    perform(controller.handle(.replyFinished(GradioError(.cancelled, "interrupted")), now: Self.now()))
+                    break
+                }
+            } else if interrupts != interruptsBefore || terminated {
+                interruptSent = (.now, interrupts, terminated)
                 perform(controller.handle(.interrupt, now: Self.now()))
             }
             let inputs = inbox.withLock { inputs in
@@ -210,12 +226,14 @@ final class InteractiveChat {
         }
     }
 
+    /// The controller's words, which may quote the Space (its prompt, choices, errors): the
+    /// whole text goes through the sanitiser, only the colours around it are ours.
     private func show(_ text: String) {
-        out.write((color ? "\u{1B}[2m" + text + "\u{1B}[0m" : text) + "\n")
+        out.write(color ? "\u{1B}[2m\(text)\u{1B}[0m\n" : "\(text)\n")
     }
 
     private func showError(_ text: String) {
-        out.write((color ? "\u{1B}[31merror:\u{1B}[0m " : "error: ") + text + "\n")
+        out.write(color ? "\u{1B}[31merror:\u{1B}[0m \(text)\n" : "error: \(text)\n")
     }
 
     /// Model text and pasted text are untrusted: everything goes through the renderer's sanitizer.
@@ -226,7 +244,7 @@ final class InteractiveChat {
             out.write(color ? "\u{1B}[1;36myou›\u{1B}[0m\n" : "you›\n")
             user.append(turn.user)
             out.write(user.finish())
-            out.write(color ? "\u{1B}[1;35mqwen \(turn.modelSize)›\u{1B}[0m\n" : "qwen \(turn.modelSize)›\n")
+            out.write(color ? "\u{1B}[1;35mqwen \(line: turn.modelSize, width: 40)›\u{1B}[0m\n" : "qwen \(line: turn.modelSize, width: 40)›\n")
             var reply = StreamRenderer(options: RenderOptions(color: color, markdown: controller.settings.markdown && color, width: width))
             reply.append(turn.reply)
             out.write(reply.finish())
@@ -260,10 +278,7 @@ final class InteractiveChat {
             show("no saved sessions in \(files.sessionDirectory ?? "")")
         case .success(let found):
             for entry in found {
-                out.write(entry.line { first in
-                    var sanitizer = ControlSanitizer()
-                    return sanitizer.sanitize(first) + sanitizer.finish()
-                } + "\n")
+                out.write("\(line: entry.line())\n")
             }
             show("load one with /load <file>")
         }

@@ -57,7 +57,7 @@ struct OneShotChat: Sendable {
                 // The main thread draws the last frame.
             } else {
                 let rest = writer.finish(finalText: reply)
-                stdout.write(filter(rest) + endFilter() + "\n")
+                stdout.write(Array((filter(rest) + endFilter() + "\n").utf8))
                 if writer.conflicts > 0 {
                     note("the Space rewrote text that was already printed; the output above may differ from its final reply (use --json for exact revisions)")
                 }
@@ -70,10 +70,11 @@ struct OneShotChat: Sendable {
             // Keep the partial reply: write what was held back, then end the line.
             let rest = writer.finish(finalText: reply)
             let tail = filter(rest) + endFilter()
-            if writer.writtenCount > 0 || wroteText { stdout.write(tail + "\n") }
+            if writer.writtenCount > 0 || wroteText { stdout.write(Array((tail + "\n").utf8)) }
         }
         if error.code == .cancelled {
             if json { emit(["type": .string("error"), "code": .string("interrupted"), "message": .string("interrupted")]) }
+            note(reply.isEmpty ? "interrupted" : "interrupted; the partial reply is kept")
             return 130
         }
         if json {
@@ -131,7 +132,8 @@ struct OneShotChat: Sendable {
             } else {
                 let ready = writer.apply(update)
                 if !ready.isEmpty {
-                    stdout.write(filter(ready))
+                    // Sanitised by `filter`, or raw because the user asked for it.
+                    stdout.write(Array(filter(ready).utf8))
                     wroteText = true
                 }
             }
@@ -150,12 +152,12 @@ struct OneShotChat: Sendable {
             return
         }
         stdout.flush()
-        stderr.write("qwen-chat: \(message)\n")
+        stderr.write("qwen-chat: \(line: message)\n")
     }
 
     /// Called by the main thread once the live reply is finished.
     func writeHeldNotes() {
-        for message in heldNotes.lines.withLock({ $0 }) { stderr.write("qwen-chat: \(message)\n") }
+        for message in heldNotes.lines.withLock({ $0 }) { stderr.write("qwen-chat: \(line: message)\n") }
     }
 }
 

@@ -10,8 +10,11 @@ private let systemWrite = Glibc.write
 private let systemWrite = Darwin.write
 #endif
 import Synchronization
+import TerminalRendering
 
-/// Unbuffered writes to a file descriptor, retried on partial writes and EINTR.
+/// Unbuffered writes to a file descriptor, retried on partial writes and EINTR. Text goes in
+/// as `TerminalText` (every string from elsewhere sanitised on the way in); bytes only from the
+/// renderer, the JSON writer, or `--raw`.
 struct FileDescriptorOutput: Sendable {
     let fd: Int32
 
@@ -32,8 +35,8 @@ struct FileDescriptorOutput: Sendable {
         }
     }
 
-    func write(_ text: String) {
-        var text = text
+    func write(_ text: TerminalText) {
+        var text = text.text
         text.withUTF8 { write(UnsafeRawBufferPointer($0)) }
     }
 
@@ -65,8 +68,8 @@ final class BufferedOutput: Sendable {
         self.target = target
     }
 
-    func write(_ text: String) {
-        write(Array(text.utf8))
+    func write(_ text: TerminalText) {
+        write(Array(text.text.utf8))
     }
 
     func write(_ bytes: [UInt8]) {

@@ -1,3 +1,4 @@
+import TerminalRendering
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -54,8 +55,9 @@ enum TerminalControl {
     }
 
     /// OSC 52: asks the terminal to put `text` on the clipboard. Only on the user's request.
-    static func copyToClipboard(_ text: String) -> String {
-        "\u{1B}]52;c;" + Data(text.utf8).base64EncodedString() + "\u{07}"
+    /// OSC 52 with the text in base64: ours, and nothing of the text can escape it.
+    static func copyToClipboard(_ text: String) -> TerminalText {
+        TerminalText(trusted: "\u{1B}]52;c;" + Data(text.utf8).base64EncodedString() + "\u{07}")
     }
 
     /// Runs `$VISUAL`/`$EDITOR` (default `vi`) on a private temporary file and returns what was saved.

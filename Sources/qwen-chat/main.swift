@@ -23,16 +23,17 @@ do {
     case .run(let parsed):
         options = parsed
     case .show(let text):
-        FileDescriptorOutput.standardOutput.write(text)
+        FileDescriptorOutput.standardOutput.write(TerminalText(untrusted: text))
         exit(0)
     }
 } catch {
-    FileDescriptorOutput.standardError.write("qwen-chat: \(error)\nRun 'qwen-chat --help' for usage.\n")
+    FileDescriptorOutput.standardError.write("qwen-chat: \(line: "\(error)")\nRun 'qwen-chat --help' for usage.\n")
     exit(2)
 }
 
+/// One line on stderr, whatever the message holds (it may quote the Space), and the exit code.
 func fail(_ message: String, code: Int32) -> Never {
-    FileDescriptorOutput.standardError.write("qwen-chat: \(message)\n")
+    FileDescriptorOutput.standardError.write("qwen-chat: \(line: message)\n")
     exit(code)
 }
 
@@ -76,10 +77,12 @@ do {
 let transport = AsyncHTTPClientTransport(
     proxy: proxy,
     idleTimeout: .seconds(options.idleTimeout),
+    // A whole answer other than the stream (the config, a join): a trickle cannot keep it alive.
+    requestTimeout: .seconds(max(30, 2 * options.idleTimeout)),
     trustedCertificatesFile: nonEmpty("SSL_CERT_FILE")
 )
 let targets = SpaceTargets(transport: transport, explicitToken: options.token, environmentToken: nonEmpty("HF_TOKEN"),
-                           hubEndpoint: hubEndpoint, userAgent: "qwen-chat/\(ChatOptions.version)")
+                           hubEndpoint: hubEndpoint, userAgent: "qwen-chat/\(ChatOptions.version)", limits: options.limits)
 let target: ChatService.Target
 do {
     target = try targets.target(spaceID: spaceID, url: givenRoot)
@@ -101,8 +104,10 @@ let service = ChatService(target: target, retry: options.retryPolicy, waitBudget
 
 /// Runs `body` on a task while this (main) thread waits, calling `tick` about every `interval`
 /// milliseconds; Ctrl-C cancels the task. Returns its result and whether it was cancelled.
+/// Ctrl-C always wins: a second Ctrl-C (or SIGTERM/SIGHUP) after the first, or a cancel the
+/// task does not finish within 3 s, calls `abandon` and exits 130 without waiting for it.
 func waitFor<T: Sendable>(
-    tickEvery interval: Int = 50, tick: () -> Void = {}, _ body: @escaping @Sendable () async throws -> T
+    tickEvery interval: Int = 50, tick: () -> Void = {}, abandon: () -> Void = {}, _ body: @escaping @Sendable () async throws -> T
 ) -> (result: Result<T, any Error>, cancelled: Bool) {
     let result = Mutex<Result<T, any Error>?>(nil)
     let done = DispatchSemaphore(value: 0)
@@ -112,15 +117,23 @@ func waitFor<T: Sendable>(
         result.withLock { $0 = value }
         done.signal()
     }
-    var cancelled = false
+    var cancelled: (at: ContinuousClock.Instant, interrupts: Int, terminated: Bool)?
     while done.wait(timeout: .now() + .milliseconds(interval)) == .timedOut {
-        if InterruptFlag.interrupted, !cancelled {
-            cancelled = true
+        let interrupts = InterruptFlag.sigint.load(ordering: .relaxed)
+        let terminated = InterruptFlag.sigterm.load(ordering: .relaxed)
+        if let first = cancelled {
+            if interrupts > first.interrupts || (terminated && !first.terminated) || first.at.duration(to: .now) > .seconds(3) {
+                abandon()
+                fail("interrupted", code: 130)
+            }
+        } else if InterruptFlag.interrupted {
+            cancelled = (.now, interrupts, terminated)
             task.cancel()
         }
         tick()
     }
-    return (result.withLock { $0 }!, cancelled)
+    let wasCancelled = cancelled != nil
+    return (result.withLock { $0 }!, wasCancelled)
 }
 
 // `--describe`, and `--model` checked against the choices the Space offers: both need the config.
@@ -129,14 +142,14 @@ if options.describe || options.model != nil {
     // The waits for a sleeping or building Space, and retries, as plain lines on stderr.
     let waits: @Sendable (TurnDriver.Event) -> Void = { event in
         switch event {
-        case .waiting, .retrying: if let line = event.status { FileDescriptorOutput.standardError.write("qwen-chat: \(line)\n") }
+        case .waiting, .retrying: if let status = event.status { FileDescriptorOutput.standardError.write("qwen-chat: \(line: status)\n") }
         default: break
         }
     }
     switch waitFor({ try await service.discover(post: waits) }).result {
     case .success(let found): space = found
     case .failure(let error):
-        if InterruptFlag.interrupted { exit(130) }
+        if InterruptFlag.interrupted { fail("interrupted", code: 130) }
         fail("\(error)", code: 1)
     }
     if options.describe {
@@ -176,10 +189,20 @@ let chat = OneShotChat(
 )
 
 if live != nil { TerminalControl.suppressEcho() }
+/// What a forced exit (a second Ctrl-C) keeps: the text so far, the terminal as it was.
+func restoreTerminal() {
+    output.flush()
+    if let live {
+        live.drawFrame()
+        live.finish()
+        TerminalControl.restoreInput()
+        TerminalControl.restoreAll()
+    }
+}
 let (outcome, cancelled) = waitFor(tickEvery: 16, tick: {
     live?.drawFrame()
     output.flush()
-}) { await chat.run() }
+}, abandon: restoreTerminal) { await chat.run() }
 output.flush()
 if let live {
     live.drawFrame()
