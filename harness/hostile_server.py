@@ -654,6 +654,25 @@ class InjectEditOp(Space):
         await finish_reply(out, job, echo(job))
 
 
+@scenario
+class InjectUnexpected(Space):
+    name = "inject-unexpected"
+    doc = 'the data stream says unexpected_error with a message holding escape sequences'
+
+    async def stream(self, out, job):
+        await out.event({"msg": "unexpected_error", "event_id": None, "message": "boom " + EVIL, "success": False})
+        await out.end()
+
+
+@scenario
+class InjectJoinDetail(Space):
+    name = "inject-join-detail"
+    doc = 'the join answers HTTP 422 with a JSON detail holding escape sequences'
+
+    async def serve_join(self, req, out):
+        await out.respond(422, {"detail": "bad input " + EVIL + " " + LONG_LABEL})
+
+
 # --- 5. where requests go ------------------------------------------------------------------------
 
 class Prefixed(Space):

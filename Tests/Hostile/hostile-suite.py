@@ -615,6 +615,16 @@ def inject_editerror_json():
 def inject_editop():
     return expect_error(oneshot("inject-editop"))
 
+@check("inject-unexpected", "unexpected_error whose message holds escapes -> exit 1, one line, no escape")
+def inject_unexpected():
+    return expect_error(oneshot("inject-unexpected"), words="boom")
+
+
+@check("inject-join-detail", "the join answers 422 with a detail holding escapes -> exit 1, one line, no escape")
+def inject_join_detail():
+    return expect_error(oneshot("inject-join-detail"), words="bad input")
+
+
 # the REPL, on a pty
 
 PROMPT_AT_END = re.compile(r"› *$")
