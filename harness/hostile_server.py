@@ -21,6 +21,7 @@ Every scenario is a normal-looking Space (config, /info, join, data stream, canc
 "Echo: <query>" in 3-char append ops like harness/fault_server.py) except for its attack. The
 scenarios and what a client should do about them are listed in harness/README.md and
 docs/reliability.md; `python3 harness/hostile_server.py --list` prints them.
+HOSTILE_DEEP_OPS (default 4000) and HOSTILE_TABLE_ROWS (default 32000) resize two attacks.
 """
 
 import asyncio
@@ -863,7 +864,7 @@ class TrickleConfig(Space):
             await asyncio.sleep(2)
 
 
-def table_text(rows=32_000):
+def table_text(rows=int(os.environ.get("HOSTILE_TABLE_ROWS", "32000"))):
     return "| a | b |\n|---|---|\n" + "".join(f"| a{i} | b{i} |\n" for i in range(1, rows + 1))
 
 
@@ -1126,6 +1127,9 @@ async def main():
         print("hostile_server: max lifetime reached", file=sys.stderr)
     for server in servers:
         server.close()
+    # Endless streams are still being written: leave without cancelling them one by one.
+    sys.stdout.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":
