@@ -312,8 +312,9 @@ CSI = re.compile(rb"\x1b\[([0-?]*)([ -/]*)([@-~])")
 
 def scan_tty(data):
     """What a terminal may get: CSI sequences only, and none that clears the screen or the
-    scrollback (ESC[2J, ESC[3J); no other ESC sequence (OSC, DCS, APC, PM, ...), no BEL, no raw
-    C1 control, no raw U+202E, and none of the injected sequences' literal bytes."""
+    scrollback (ESC[2J, ESC[3J); no other ESC sequence (OSC, DCS, APC, PM, ...), no raw C1
+    control, no raw U+202E, and none of the injected sequences' literal bytes. A lone BEL is the
+    line editor's own Tab beep: with every non-CSI escape already refused, it can end no OSC."""
     problems = []
     at = 0
     while True:
@@ -334,6 +335,8 @@ def scan_tty(data):
         if match:
             before = data[max(0, match.start() - 200):match.start()]
             lone = name.startswith("BEL") and not re.search(rb"\x1b[\]P_^][^\x07\x1b]*$", before)
+            if lone:
+                continue
             problems.append(f"{name} at byte {match.start()}: {show(data, match.start())}"
                             + (" (a lone bell, ending no OSC: the line editor's own Tab beep?)" if lone else ""))
     for sequence in INJECTED:
