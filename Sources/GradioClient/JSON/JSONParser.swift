@@ -2,6 +2,8 @@
 public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertible {
     public var offset: Int
     public var reason: String
+    /// The text may be valid JSON, but deeper or larger than the parser takes.
+    public var exceedsLimit = false
     public var description: String { "invalid JSON at byte \(offset): \(reason)" }
 }
 
@@ -45,8 +47,8 @@ struct JSONParser {
         self.bytes = bytes
     }
 
-    private func error(_ reason: String) -> JSONParseError {
-        JSONParseError(offset: position, reason: reason)
+    private func error(_ reason: String, exceedsLimit: Bool = false) -> JSONParseError {
+        JSONParseError(offset: position, reason: reason, exceedsLimit: exceedsLimit)
     }
 
     /// The byte at the position, nil at the end.
@@ -61,7 +63,7 @@ struct JSONParser {
     private mutating func parseValue() throws -> JSONValue {
         guard let byte = next else { throw error("unexpected end of input") }
         valueCount += 1
-        if valueCount > Self.maximumValues { throw error("more than \(Self.maximumValues) values") }
+        if valueCount > Self.maximumValues { throw error("more than \(Self.maximumValues) values", exceedsLimit: true) }
         if valueCount & 0xFFFF == 0 { try Task.checkCancellation() }
         switch byte {
         case UInt8(ascii: "{"): return try parseObject()
@@ -110,7 +112,7 @@ struct JSONParser {
     /// member (whitespace skipped) and checking the commas between them.
     private mutating func readContainer(closingWith close: UInt8, element: (inout JSONParser) throws -> Void) throws {
         depth += 1
-        if depth > Self.maximumDepth { throw error("nesting deeper than \(Self.maximumDepth)") }
+        if depth > Self.maximumDepth { throw error("nesting deeper than \(Self.maximumDepth)", exceedsLimit: true) }
         defer { depth -= 1 }
         position += 1
         skipWhitespace()

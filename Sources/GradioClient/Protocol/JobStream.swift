@@ -36,6 +36,10 @@ struct JobStream {
             message = try GradioMessage(bytes: data)
         } catch is CancellationError {
             throw CancellationError()
+        } catch let error as JSONParseError where error.exceedsLimit {
+            // Not junk to skip: the job's state would be lost with it.
+            outcome = .fail(GradioError(.tooLarge, "the Space sent an event this client will not read (\(error.reason))"))
+            return
         } catch {
             // One warning per stream: a Space that sends junk once usually sends it often.
             if !warnedMalformed {
