@@ -14,6 +14,7 @@ let package = Package(
         .executableTarget(name: "fuzz-json", dependencies: [.product(name: "GradioClient", package: "qwen-chat")], path: "json"),
         .executableTarget(name: "fuzz-message", dependencies: [.product(name: "GradioClient", package: "qwen-chat")], path: "message"),
         .executableTarget(name: "fuzz-sanitizer", dependencies: [.product(name: "TerminalRendering", package: "qwen-chat")], path: "sanitizer"),
+        .executableTarget(name: "fuzz-table", dependencies: [.product(name: "TerminalRendering", package: "qwen-chat")], path: "table"),
     ],
     swiftLanguageModes: [.v6]
 )

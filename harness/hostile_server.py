@@ -884,6 +884,35 @@ class TableRows(Space):
 
 
 @scenario
+class LongLine(Space):
+    name = "long-line"
+    doc = 'a reply that is one 4 MB line with no line break, streamed in 2,000 appends'
+
+    async def stream(self, out, job):
+        piece = "word " * 400
+        await preamble(out, job)
+        await out.event(generating_full(job, piece))
+        for _ in range(1999):
+            await out.event(generating_ops(job, [append_op(job, piece)]))
+        await finish_reply(out, job, piece * 2000)
+
+
+@scenario
+class LogFlood(Space):
+    name = "log-flood"
+    doc = '100,000 gr.Info messages (log events) before a normal reply'
+
+    async def stream(self, out, job):
+        unit = "".join('data: {"msg":"log","event_id":"%s","level":"info","log":"message %d"}\n\n' % (job["event_id"], i)
+                       for i in range(1000)).encode()
+        await preamble(out, job)
+        for _ in range(100):
+            await out.chunk(unit)
+        await stream_reply(out, job, echo(job))
+        await finish_reply(out, job, echo(job))
+
+
+@scenario
 class TinyEvents(Space):
     name = "tiny-events"
     doc = '1,000,000 tiny events (heartbeats, comments, unknown msgs, progress) before a normal reply'

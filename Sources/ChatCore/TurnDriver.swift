@@ -41,6 +41,11 @@ public struct TurnDriver: Sendable {
     public let maxRetries: Int
     private var tracker = ReplyTracker(outputIndex: QwenSpace.chatbotOutputIndex)
     private var lastQueueNote = ""
+    /// The Space's messages (gr.Info, gr.Warning) shown so far this turn: a Space that sends
+    /// a million of them gets the first few on the screen, not a million lines (or notes held
+    /// in memory until the reply is drawn).
+    private var logNotes = 0
+    public static let maximumLogNotes = 20
 
     public init(maxRetries: Int) {
         self.maxRetries = maxRetries
@@ -82,6 +87,10 @@ public struct TurnDriver: Sendable {
         case .warning(let message):
             return [.note(message)]
         case .log(let level, let message):
+            logNotes += 1
+            if logNotes > Self.maximumLogNotes {
+                return logNotes == Self.maximumLogNotes + 1 ? [.note("the Space sent more messages; the rest are not shown")] : []
+            }
             return [.note("the Space says\(level.map { " (\(oneLine($0.lowercased(), limit: 20)))" } ?? ""): \(oneLine(message))")]
         case .joined, .progress:
             return []

@@ -45,7 +45,10 @@ struct TableLayout: Sendable {
             for (i, cell) in row.prefix(aligns.count).enumerated() { w[i] = max(w[i], Self.width(cell.plain)) }
         }
         let budget = max(aligns.count, width - 3 * aligns.count - 1)
-        while w.reduce(0, +) > budget, let m = w.indices.max(by: { w[$0] < w[$1] }), w[m] > 1 { w[m] -= 1 }
+        // Two columns at least where they fit: a wide character (CJK, emoji) in a column of
+        // one would push the line past the terminal's edge and wrap it.
+        let floor = budget >= 2 * aligns.count ? 2 : 1
+        while w.reduce(0, +) > budget, let m = w.indices.max(by: { w[$0] < w[$1] }), w[m] > floor { w[m] -= 1 }
         widths = w
     }
 
@@ -89,7 +92,9 @@ struct TableLayout: Sendable {
     /// Wraps styled text into lines of at most `width` columns, at spaces where possible.
     static func wrap(_ runs: [StyledRun], width: Int) -> [[StyledRun]] {
         var chars: [(Character, String?)] = []
-        for r in runs { for c in r.text { chars.append((c, r.sgr)) } }
+        // A character wider than the whole column (CJK in a column of one) becomes "…": drawn,
+        // it would push the row past the terminal's edge.
+        for r in runs { for c in r.text { chars.append((DisplayWidth.of(c) > width ? "…" : c, r.sgr)) } }
         var lines: [[(Character, String?)]] = []
         var cur: [(Character, String?)] = []
         var cols = 0

@@ -179,3 +179,18 @@ struct TurnDriverNoReplyTests {
         #expect(try driver.handle(.completed, outputs: outputs).isEmpty)
     }
 }
+
+@Suite("TurnDriver: a flood of the Space's messages")
+struct TurnDriverLogFloodTests {
+    @Test("the first messages are notes, then one line says the rest are not shown")
+    func flood() throws {
+        var driver = TurnDriver(maxRetries: 0)
+        var notes: [String] = []
+        for i in 0..<10_000 {
+            for case .note(let note) in try driver.handle(.log(level: "info", message: "message \(i)\u{1B}[2J"), outputs: []) { notes.append(note) }
+        }
+        #expect(notes.count == TurnDriver.maximumLogNotes + 1)
+        #expect(notes.first == "the Space says (info): message 0␛[2J")
+        #expect(notes.last == "the Space sent more messages; the rest are not shown")
+    }
+}

@@ -918,6 +918,24 @@ def table_rows_cpu():
     return problems
 
 
+@check("long-line", "one 4 MB line with no line break, rendered live on a pty -> exit 0 within 60 s, at most 20 s of CPU")
+def long_line():
+    r = oneshot("long-line", tty=True, deadline=60)
+    problems = [] if r.code == 0 or r.killed else [f"{r.describe_exit()}, want exit 0"]
+    if not r.killed and r.cpu > 20:
+        problems.append(f"{r.cpu:.1f} s of CPU, want at most 20 s")
+    return problems
+
+
+@check("log-flood", "100,000 gr.Info messages -> the exact reply, at most a few dozen note lines")
+def log_flood():
+    r = oneshot("log-flood", deadline=30)
+    problems = expect_reply(r, "Echo: hello")
+    if not r.killed and len(r.error_lines) > 30:
+        problems.append(f"{len(r.error_lines)} stderr lines, want at most 30")
+    return problems
+
+
 @check("tiny-events", "1,000,000 tiny events before the reply -> exact reply within 30 s")
 def tiny_events():
     return expect_reply(oneshot("tiny-events", deadline=30), "Echo: hello")
@@ -993,7 +1011,7 @@ def run_check(entry, scratch):
 # The slowest checks first, so that they overlap the rest.
 SLOW_FIRST = ["trickle-config", "table-rows", "table-rows-cpu", "huge-reply-default", "huge-reply-max-reply", "deep-edits", "wide-config",
               "wide-event", "gzip-bomb", "endless-data", "endless-comment", "endless-event-field", "endless-config",
-              "endless-header", "repl-inject", "repl-normal", "zeros-array"]
+              "endless-header", "repl-inject", "repl-normal", "zeros-array", "long-line"]
 
 
 def main():

@@ -97,3 +97,20 @@ struct TableScreenTests {
         #expect(try VTScreen.run(s.bytes, cols: 60).content == reference.content)
     }
 }
+
+@Suite("TableLayout: narrow terminals")
+struct TableLayoutNarrowTests {
+    // Found by the table fuzz target: five columns in 24 columns shrank one to width 1, and
+    // "你" (two columns) pushed the row one column past the edge.
+    @Test("a wide character in a shrunken column stays inside the width", arguments: [21, 24, 26, 30])
+    func wideCharacter(width: Int) {
+        let rows = [["a", "你", "- x -", "--", "long cell text here"], ["1", "你好", "3", "4", "5"]]
+            .map { $0.map { InlineMarkdown.render($0[...]) } }
+        let layout = TableLayout(aligns: Array(repeating: .left, count: 5), rows: rows, width: width)
+        var lines = [layout.top(), layout.separator(), layout.bottom()]
+        for row in rows { lines += layout.row(row) }
+        for line in lines {
+            #expect(TableLayout.width(line.plain) <= width, "\(line.plain)")
+        }
+    }
+}

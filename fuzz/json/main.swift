@@ -11,15 +11,19 @@ public func fuzzJSON(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     guard let value = try? JSONValue.parse(input) else { return 0 }
     checkRoundTrip(value, "input")
 
-    // [document, op, op, ...]: apply every op that decodes, in order.
+    // [document, op, op, ...]: apply every op that decodes, in order, three times over (so that
+    // ops nesting the value one level deeper each time pile up). The result must still parse
+    // back: edit ops never build a value deeper than the parser takes.
     guard case .array(let items) = value, var document = items.first else { return 0 }
-    for wire in items.dropFirst() {
-        guard let op = try? EditOperation(wire: wire) else { continue }
-        // Its wire form decodes to the same op.
-        if let again = try? EditOperation(wire: op.wire), again != op {
-            fatalError("edit op wire round trip differs: \(op) vs \(again)")
+    for _ in 0..<3 {
+        for wire in items.dropFirst() {
+            guard let op = try? EditOperation(wire: wire) else { continue }
+            // Its wire form decodes to the same op.
+            if let again = try? EditOperation(wire: op.wire), again != op {
+                fatalError("edit op wire round trip differs: \(op) vs \(again)")
+            }
+            try? document.apply(op)
         }
-        try? document.apply(op)
     }
     checkRoundTrip(document, "edited document")
     return 0
