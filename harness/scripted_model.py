@@ -75,6 +75,10 @@ DOCUMENT_REPLY = (
     "Done: *italic*, `code`, a [link](https://example.com)."
 )
 LONG_FILLER = "The quick brown fox jumps over the lazy dog. "
+# Qwen3-style inline reasoning: the 3-character tokens cut both tags ("<th", "ink", ">\nT", ...).
+THINK_REPLY = "<think>\nThe user asks for 2+2.\nTwo and two make four.\n</think>\n\nThe answer is 4."
+THINK_ANSWER = "The answer is 4."
+THINK_REASONING = "The user asks for 2+2.\nTwo and two make four.\n"
 
 
 def model_label(radio):
@@ -131,6 +135,10 @@ def stream(query, system, radio):
         text = MARKDOWN_REPLY
     elif "TRIGGER_INJECT" in query:
         text = INJECT_REPLY
+    elif "TRIGGER_THINK" in query:
+        text = THINK_REPLY
+        if "TRIGGER_THINK_SLOW" in query:
+            delay = SLOW_TOKEN_DELAY
     elif "TRIGGER_LONG" in query:
         text = _long_reply(query)
     elif "TRIGGER_SLOW" in query:

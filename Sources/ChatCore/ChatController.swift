@@ -1,6 +1,12 @@
 import GradioClient
 
 /// What the user can change during a session.
+/// How a reply's reasoning shows on a terminal: streamed under a "Thinking" line, then one
+/// line (`collapse`), kept in full (`show`), or only the one line (`hide`).
+public enum ThinkingDisplay: String, Sendable, CaseIterable {
+    case collapse, show, hide
+}
+
 public struct ChatSettings: Sendable, Equatable {
     public var systemPrompt = QwenSpace.defaultSystemPrompt
     public var modelSize = QwenSpace.defaultModelSize
@@ -13,6 +19,8 @@ public struct ChatSettings: Sendable, Equatable {
     /// `--context-turns`: at most this many earlier turns are sent.
     public var contextTurns = 10
     public static let contextTurnsRange = 1...100
+    /// How a reply's reasoning is shown on a terminal (`--thinking`, `/thinking`).
+    public var thinking = ThinkingDisplay.collapse
 
     public init() {}
 }
@@ -38,6 +46,8 @@ public struct ChatController: Sendable {
         case endOfInput
         case replyStatus(String)
         case replyUpdate(TextUpdate)
+        /// The reply's reasoning, apart from its answer.
+        case thinkingUpdate(TextUpdate)
         /// The request ended: nil on success, else its error (`.cancelled` after Ctrl-C).
         case replyFinished(GradioError?)
         /// The text written in `$EDITOR` for `/edit`, or nil if the editor failed.
@@ -53,6 +63,9 @@ public struct ChatController: Sendable {
         case printTranscript(Transcript)
         case setStatus(String)
         case render(TextUpdate)
+        case renderThinking(TextUpdate)
+        /// `/thinking`: the last reply's reasoning in full (model text: the shell sanitizes it).
+        case showThinking(String)
         /// Start a request; its events come back as `reply*` inputs.
         /// `context`: the earlier turns to send as history (empty with context off).
         case send(index: Int, userTurn: String, systemPrompt: String, modelSize: String, context: [ChatExchange])
@@ -153,7 +166,8 @@ public struct ChatController: Sendable {
             var actions: [Action] = [.startNewJournal]
             for (index, turn) in loaded.turns.enumerated() {
                 actions.append(.journal(.turn(index: index, user: turn.user, system: turn.systemPrompt, model: turn.modelSize, time: turn.startedAt)))
-                actions.append(.journal(.end(index: index, status: turn.status == .streaming ? .interrupted : turn.status, text: turn.reply, error: turn.error, time: turn.finishedAt ?? turn.startedAt)))
+                actions.append(.journal(.end(index: index, status: turn.status == .streaming ? .interrupted : turn.status, text: turn.reply, error: turn.error,
+                                             time: turn.finishedAt ?? turn.startedAt, thinking: turn.thinking)))
             }
             actions.append(.printTranscript(loaded))
             if let warning { actions.append(.show(warning)) }
@@ -173,6 +187,15 @@ public struct ChatController: Sendable {
                 transcript.turns[index].reply = text
                 return [.render(update), .journal(.revised(index: index, text: text))]
             }
+        case (.streaming(let index), .thinkingUpdate(let update)):
+            switch update {
+            case .delta(let text):
+                transcript.turns[index].thinking += text
+                return [.renderThinking(update), .journal(.thinkingDelta(index: index, text: text))]
+            case .revised(let text):
+                transcript.turns[index].thinking = text
+                return [.renderThinking(update), .journal(.thinkingRevised(index: index, text: text))]
+            }
         case (.streaming(let index), .replyFinished(let error)):
             state = .prompt
             var turn = transcript.turns[index]
@@ -191,7 +214,7 @@ public struct ChatController: Sendable {
                 actions.append(.showError(error!.message + (turn.reply.isEmpty ? "" : " (the partial reply is kept)")))
             }
             transcript.turns[index] = turn
-            actions.insert(.journal(.end(index: index, status: turn.status, text: turn.reply, error: turn.error, time: now)), at: 1)
+            actions.insert(.journal(.end(index: index, status: turn.status, text: turn.reply, error: turn.error, time: now, thinking: turn.thinking)), at: 1)
             return actions
 
         default:
@@ -279,6 +302,15 @@ public struct ChatController: Sendable {
             return [.openEditor]
         case .info:
             return [.showInfo(settings, turns: transcript.turns.count, characters: transcript.characterCount)]
+        case .thinking(nil):
+            guard let turn = transcript.turns.last(where: { !$0.reply.isEmpty || !$0.thinking.isEmpty }) else {
+                return [.showError("no reply yet")]
+            }
+            guard !turn.thinking.isEmpty else { return [.show("the last reply has no reasoning (thinking: \(settings.thinking.rawValue))")] }
+            return [.showThinking(turn.thinking)]
+        case .thinking(let display?):
+            settings.thinking = display
+            return [.show("thinking: \(display.rawValue)")]
         case .space(nil, _):
             return [.showSpace]
         case .space(let id?, let url):
@@ -343,7 +375,7 @@ public struct ChatController: Sendable {
 }
 
 extension String {
-    func trimmingTrailingNewlines() -> String {
+    public func trimmingTrailingNewlines() -> String {
         var text = self
         while text.last?.isNewline == true { text.removeLast() }
         return text

@@ -120,7 +120,10 @@ public final class ChatService: Sendable {
             try await awake(hub, askAtOnce: false, canRetry: { !streamed }, post: post) {
                 try await client.submitTurn(connection, chat: space.chat, data: data, history: history, retry: hub == nil ? retry : .none) { event, outputs in
                     for output in try driver.handle(event, outputs: outputs) {
-                        if case .text = output { streamed = true }
+                        switch output {
+                        case .text, .thinking: streamed = true
+                        default: break
+                        }
                         post(output)
                     }
                 }

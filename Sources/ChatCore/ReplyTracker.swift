@@ -8,16 +8,30 @@ public enum TextUpdate: Sendable, Equatable {
     case revised(String)
 }
 
-/// Turns successive chatbot values into text updates for the latest reply.
+/// A change to one part of a reply: the answer, or the reasoning kept beside it.
+public enum ReplyUpdate: Sendable, Equatable {
+    case answer(TextUpdate)
+    case thinking(TextUpdate)
+}
+
+/// Turns successive chatbot values into text updates for the latest reply's answer and its
+/// reasoning (`ChatMessage` thoughts, modelscope `tool` parts, inline `<think>` tags).
 ///
-/// An `append` op at the reply's text path becomes a delta directly, costing the size of the
+/// An `append` op at a part's text path becomes a delta directly, costing the size of the
 /// appended text however long the reply is. Anything else is compared with the text so far:
 /// a pure extension is a delta, a rewrite of earlier text is a revision. Comparisons are on
 /// UTF-8 bytes, so the text is exact, not merely canonically equivalent.
 public struct ReplyTracker: Sendable {
     public let outputIndex: Int
-    /// The reply as the consumer knows it after the updates returned so far.
+    /// The answer as the consumer knows it after the updates returned so far.
     public private(set) var text = ""
+    /// The reasoning as the consumer knows it.
+    public private(set) var thinking = ""
+    /// The answer's raw text (inline `<think>` tags and all), and the reasoning kept apart.
+    private var raw = TextChannel()
+    private var thought = TextChannel()
+    private var splitter = ThinkTagSplitter()
+    private var inlineThinking = ""
 
     public init(outputIndex: Int) {
         self.outputIndex = outputIndex
@@ -26,52 +40,138 @@ public struct ReplyTracker: Sendable {
     /// - Parameters:
     ///   - outputs: the job's current output values.
     ///   - edits: the edit ops that produced them, or nil for full values.
-    public mutating func update(outputs: [JSONValue], edits: [[EditOperation]]?) -> TextUpdate? {
-        guard outputs.indices.contains(outputIndex) else { return nil }
-        let value = outputs[outputIndex]
-        guard let (current, path) = ChatbotValue.latestReply(in: value) else {
-            return reconcile("")
-        }
-        if let edits, edits.indices.contains(outputIndex) {
-            let ops = edits[outputIndex]
-            if ops.isEmpty { return nil }
-            // Ops decoded from one stream share their path's storage, so after the first
-            // comparison these are pointer comparisons.
-            if ops[0].path == path, ops.allSatisfy({ $0.kind == .append && $0.path == ops[0].path }) {
-                var delta = ""
-                for op in ops { if case .string(let piece) = op.value { delta += piece } }
-                // The ops say the old text was a prefix; trust them once the lengths agree.
-                if text.utf8.count + delta.utf8.count == current.utf8.count {
-                    text += delta
-                    return delta.isEmpty ? nil : .delta(delta)
-                }
-            }
-        }
-        return reconcile(current)
-    }
-
-    /// Whether the final outputs hold a reply at all (an empty one counts).
-    public func hasReply(in outputs: [JSONValue]) -> Bool {
-        outputs.indices.contains(outputIndex) && ChatbotValue.latestReply(in: outputs[outputIndex]) != nil
+    public mutating func updates(outputs: [JSONValue], edits: [[EditOperation]]?) -> [ReplyUpdate] {
+        guard outputs.indices.contains(outputIndex) else { return [] }
+        let parts = ChatbotValue.latestReplyParts(in: outputs[outputIndex]) ?? ReplyParts()
+        let ops = edits.flatMap { $0.indices.contains(outputIndex) ? $0[outputIndex] : nil }
+        if let ops, ops.isEmpty { return [] }
+        return take(parts, ops: ops)
     }
 
     /// The final value from `process_completed`: whatever differs becomes the last update, so
     /// the reply ends byte for byte equal to the Space's final text.
-    public mutating func finish(outputs: [JSONValue]) -> TextUpdate? {
-        guard outputs.indices.contains(outputIndex) else { return nil }
-        return reconcile(ChatbotValue.latestReply(in: outputs[outputIndex])?.text ?? text)
+    public mutating func finishUpdates(outputs: [JSONValue]) -> [ReplyUpdate] {
+        var out: [ReplyUpdate] = []
+        if outputs.indices.contains(outputIndex), let parts = ChatbotValue.latestReplyParts(in: outputs[outputIndex]) {
+            out = take(parts, ops: nil)
+        }
+        let rest = splitter.finish()
+        out += tell(thinkingDelta: rest.thinking, answerDelta: rest.answer)
+        return out
     }
 
-    private mutating func reconcile(_ current: String) -> TextUpdate? {
-        let known = text.utf8
-        let now = current.utf8
-        if known.count == now.count, current.hasUTF8Prefix(text) { return nil }
-        if now.count > known.count, current.hasUTF8Prefix(text) {
-            let delta = String(Substring(current.utf8.dropFirst(known.count)))
-            text = current
+    /// The answer's update alone (for callers that show no reasoning).
+    public mutating func update(outputs: [JSONValue], edits: [[EditOperation]]?) -> TextUpdate? {
+        Self.lastAnswer(updates(outputs: outputs, edits: edits))
+    }
+
+    public mutating func finish(outputs: [JSONValue]) -> TextUpdate? {
+        Self.lastAnswer(finishUpdates(outputs: outputs))
+    }
+
+    private static func lastAnswer(_ updates: [ReplyUpdate]) -> TextUpdate? {
+        updates.reduce(nil) { last, update in
+            guard case .answer(let answer) = update else { return last }
+            switch (last, answer) {
+            case (.delta(let a)?, .delta(let b)): return .delta(a + b)
+            default: return answer
+            }
+        }
+    }
+
+    /// Whether the final outputs hold a reply at all (an empty one, or reasoning alone, counts).
+    public func hasReply(in outputs: [JSONValue]) -> Bool {
+        outputs.indices.contains(outputIndex) && ChatbotValue.latestReplyParts(in: outputs[outputIndex]) != nil
+    }
+
+    private mutating func take(_ parts: ReplyParts, ops: [EditOperation]?) -> [ReplyUpdate] {
+        var thinkingDelta = ""
+        var answerDelta = ""
+        var rewritten = false
+        /// The answer given out so far, when the raw text was rewritten.
+        var answerNow: String?
+        if let update = thought.update(parts.thinking, path: parts.thinkingPath, ops: ops) {
+            switch update {
+            case .delta(let piece) where inlineThinking.isEmpty: thinkingDelta += piece
+            default: rewritten = true
+            }
+        }
+        if let update = raw.update(parts.answer, path: parts.answerPath, ops: ops) {
+            switch update {
+            case .delta(let piece):
+                let split = splitter.feed(piece)
+                inlineThinking += split.thinking
+                thinkingDelta += split.thinking
+                answerDelta += split.answer
+            case .revised(let full):
+                splitter = ThinkTagSplitter()
+                let split = splitter.feed(full)
+                inlineThinking = split.thinking
+                answerNow = split.answer
+                rewritten = true
+            }
+        }
+        guard rewritten else { return tell(thinkingDelta: thinkingDelta, answerDelta: answerDelta) }
+        // Something was rewritten: compare the whole of each part with what was told.
+        var out: [ReplyUpdate] = []
+        if let update = Self.reconcile(told: &thinking, now: Self.joined(thought.text, inlineThinking)) { out.append(.thinking(update)) }
+        if let update = Self.reconcile(told: &text, now: answerNow ?? text + answerDelta) { out.append(.answer(update)) }
+        return out
+    }
+
+    private mutating func tell(thinkingDelta: String, answerDelta: String) -> [ReplyUpdate] {
+        var out: [ReplyUpdate] = []
+        if !thinkingDelta.isEmpty {
+            thinking += thinkingDelta
+            out.append(.thinking(.delta(thinkingDelta)))
+        }
+        if !answerDelta.isEmpty {
+            text += answerDelta
+            out.append(.answer(.delta(answerDelta)))
+        }
+        return out
+    }
+
+    static func joined(_ first: String, _ second: String) -> String {
+        first.isEmpty ? second : second.isEmpty ? first : first + "\n\n" + second
+    }
+
+    static func reconcile(told: inout String, now: String) -> TextUpdate? {
+        let known = told.utf8
+        let current = now.utf8
+        if known.count == current.count, now.hasUTF8Prefix(told) { return nil }
+        if current.count > known.count, now.hasUTF8Prefix(told) {
+            let delta = String(Substring(now.utf8.dropFirst(known.count)))
+            told = now
             return .delta(delta)
         }
-        text = current
-        return .revised(current)
+        told = now
+        return .revised(now)
+    }
+}
+
+/// One text of a reply as received (the raw answer, or the reasoning kept apart): appends at
+/// its path are deltas at once; anything else is compared with what it was.
+struct TextChannel: Sendable {
+    private(set) var text = ""
+
+    mutating func update(_ current: String, path: [JSONPathComponent]?, ops: [EditOperation]?) -> TextUpdate? {
+        if let ops, let path, !ops.isEmpty,
+           // Ops decoded from one stream share their path's storage, so after the first
+           // comparison these are pointer comparisons.
+           ops.allSatisfy({ $0.kind == .append && $0.path == path }) {
+            var delta = ""
+            for op in ops { if case .string(let piece) = op.value { delta += piece } }
+            // The ops say the old text was a prefix; trust them once the lengths agree.
+            if text.utf8.count + delta.utf8.count == current.utf8.count {
+                text += delta
+                return delta.isEmpty ? nil : .delta(delta)
+            }
+        }
+        if let ops, let path, !ops.contains(where: { $0.path.starts(with: path) || path.starts(with: $0.path) }), current.utf8.count == text.utf8.count {
+            // No op touched this text.
+            return nil
+        }
+        return ReplyTracker.reconcile(told: &text, now: current)
     }
 }

@@ -6,15 +6,17 @@ import GradioClient
 /// `{"type":"session"}` starts a file; `turn` opens (or, for `/retry`, reopens) turn `n`, with
 /// `context`: how many earlier turns were sent as history (absent on lines of older versions
 /// and on turns replayed by `/load`);
-/// `delta` and `revised` carry reply text as it streams; `end` closes a turn with its final
-/// text and status.
+/// `delta` and `revised` carry reply text as it streams, `thinking` and `thinking_revised` its
+/// reasoning; `end` closes a turn with its final text (and reasoning) and status.
 public enum SessionJournal {
     public enum Entry: Sendable, Equatable {
         case session(id: String, started: Double)
         case turn(index: Int, user: String, system: String, model: String, time: Double, context: Int? = nil)
         case delta(index: Int, text: String)
         case revised(index: Int, text: String)
-        case end(index: Int, status: Turn.Status, text: String, error: String?, time: Double)
+        case thinkingDelta(index: Int, text: String)
+        case thinkingRevised(index: Int, text: String)
+        case end(index: Int, status: Turn.Status, text: String, error: String?, time: Double, thinking: String = "")
     }
 
     public static func line(for entry: Entry) -> String {
@@ -42,11 +44,20 @@ public enum SessionJournal {
             object["type"] = .string("revised")
             object["turn"] = .number(index)
             object["text"] = .string(text)
-        case .end(let index, let status, let text, let error, let time):
+        case .thinkingDelta(let index, let text):
+            object["type"] = .string("thinking")
+            object["turn"] = .number(index)
+            object["text"] = .string(text)
+        case .thinkingRevised(let index, let text):
+            object["type"] = .string("thinking_revised")
+            object["turn"] = .number(index)
+            object["text"] = .string(text)
+        case .end(let index, let status, let text, let error, let time, let thinking):
             object["type"] = .string("end")
             object["turn"] = .number(index)
             object["status"] = .string(status.rawValue)
             object["text"] = .string(text)
+            if !thinking.isEmpty { object["thinking"] = .string(thinking) }
             if let error { object["error"] = .string(error) }
             object["time"] = .number(time)
         }
@@ -94,9 +105,14 @@ public enum SessionJournal {
                 if transcript.turns.indices.contains(index) { transcript.turns[index].reply += json["text"]?.stringValue ?? "" }
             case "revised":
                 if transcript.turns.indices.contains(index) { transcript.turns[index].reply = json["text"]?.stringValue ?? "" }
+            case "thinking":
+                if transcript.turns.indices.contains(index) { transcript.turns[index].thinking += json["text"]?.stringValue ?? "" }
+            case "thinking_revised":
+                if transcript.turns.indices.contains(index) { transcript.turns[index].thinking = json["text"]?.stringValue ?? "" }
             case "end":
                 if transcript.turns.indices.contains(index) {
                     transcript.turns[index].reply = json["text"]?.stringValue ?? transcript.turns[index].reply
+                    transcript.turns[index].thinking = json["thinking"]?.stringValue ?? transcript.turns[index].thinking
                     transcript.turns[index].status = json["status"]?.stringValue.flatMap(Turn.Status.init(rawValue:)) ?? .complete
                     transcript.turns[index].error = json["error"]?.stringValue
                     transcript.turns[index].finishedAt = json["time"]?.doubleValue

@@ -22,6 +22,8 @@ public enum SlashCommand: Sendable, Equatable {
     case set(Setting, Bool?)
     /// `/context [on | off]`: nil shows the mode.
     case context(Bool?)
+    /// `/thinking`: the last reply's reasoning; with a display, how reasoning shows from now on.
+    case thinking(ThinkingDisplay?)
     case help(String?)
     case quit
 
@@ -70,6 +72,9 @@ public enum SlashCommand: Sendable, Equatable {
         Help(name: "context", usage: "/context [on | off]", summary: "send earlier turns as history (off by default), or show the mode",
              details: "Off: each request carries only the system prompt and your latest message. /context on also sends this transcript's earlier turns that have a reply (an interrupted turn's partial reply counts), the last \(ChatSettings().contextTurns) by default (--context-turns N), as the Space's chatbot history; /clear starts from nothing, /load from the loaded turns. A Space whose chat endpoint takes no history refuses it; before the first reply that is checked at the next turn. Also --context.",
              completions: ["on", "off"]),
+        Help(name: "thinking", usage: "/thinking [collapse | show | hide]", summary: "print the last reply's reasoning, or choose how reasoning shows",
+             details: "A model that thinks before it answers sends its reasoning apart from the answer; it is never part of the answer, /copy or /retry. collapse (the default): it streams dimmed under a Thinking line and folds to one line when the answer starts. show: it stays on the screen in full. hide: only the one line. /thinking prints the last reply's reasoning in full. Also --thinking.",
+             completions: ThinkingDisplay.allCases.map(\.rawValue)),
         Help(name: "help", usage: "/help [command]", summary: "list commands, or explain one", details: "", completions: []),
         Help(name: "quit", usage: "/quit", summary: "leave (also /exit or Ctrl-D)", details: "", completions: []),
         Help(name: "exit", usage: "/exit", summary: "leave (also /quit or Ctrl-D)", details: "", completions: []),
@@ -132,6 +137,12 @@ public enum SlashCommand: Sendable, Equatable {
             return .success(.copyCode(k))
         case "edit": return noArguments(.edit)
         case "info": return noArguments(.info)
+        case "thinking":
+            guard let word = words.first else { return .success(.thinking(nil)) }
+            guard words.count == 1, let display = ThinkingDisplay(rawValue: word.lowercased()) else {
+                return .failure(ParseError("/thinking takes collapse, show or hide"))
+            }
+            return .success(.thinking(display))
         case "space":
             guard let id = words.first else { return .success(.space(id: nil, url: nil)) }
             guard words.count <= 2 else { return .failure(ParseError("/space takes a Space id (Owner/Name) and, optionally, a URL")) }

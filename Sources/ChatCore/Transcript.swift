@@ -7,7 +7,10 @@ public struct Turn: Sendable, Equatable {
     }
 
     public var user: String
+    /// The answer: what `/copy`, `/retry` and the context send use.
     public var reply: String
+    /// The reasoning that came with it, apart from the answer (empty for most models).
+    public var thinking = ""
     public var systemPrompt: String
     public var modelSize: String
     /// Seconds since 1970.
@@ -59,7 +62,11 @@ public struct Transcript: Sendable, Equatable {
                 out += "\n> System prompt: \(turn.systemPrompt.replacingNewlines(with: " "))  \n> Model: \(QwenSpace.displayName(ofModel: turn.modelSize))\n"
                 lastSettings = (turn.systemPrompt, turn.modelSize)
             }
-            out += "\n## You\n\n\(turn.user)\n\n## Qwen\n\n\(turn.reply)\n"
+            out += "\n## You\n\n\(turn.user)\n\n## Qwen\n\n"
+            if !turn.thinking.isEmpty {
+                out += "<details>\n<summary>Thinking</summary>\n\n\(turn.thinking.trimmingTrailingNewlines())\n\n</details>\n\n"
+            }
+            out += "\(turn.reply)\n"
             switch turn.status {
             case .complete, .streaming: break
             case .interrupted: out += "\n*(interrupted)*\n"
@@ -96,6 +103,7 @@ extension Turn {
         var object = JSONObject()
         object["user"] = .string(user)
         object["reply"] = .string(reply)
+        if !thinking.isEmpty { object["thinking"] = .string(thinking) }
         object["system"] = .string(systemPrompt)
         object["model"] = .string(modelSize)
         object["started"] = .number(startedAt)
@@ -117,6 +125,7 @@ extension Turn {
             status: json["status"]?.stringValue.flatMap(Status.init(rawValue:)) ?? .complete,
             error: json["error"]?.stringValue
         )
+        thinking = json["thinking"]?.stringValue ?? ""
     }
 }
 

@@ -16,6 +16,8 @@ public struct TurnDriver: Sendable {
         /// The Hub says the Space is asleep or starting; the shell waits for it (`SpaceWait`).
         case waiting(String)
         case text(TextUpdate)
+        /// The reply's reasoning, kept apart from its answer (`text`).
+        case thinking(TextUpdate)
         /// Our words for something the user should know (a warning, the Space's log, a fallback).
         case note(String)
 
@@ -26,13 +28,14 @@ public struct TurnDriver: Sendable {
             case .started: "generating…"
             case .retrying(let attempt, let total, let delay, let reason): retryStatus(attempt: attempt, of: total, delay: delay, reason: reason)
             case .waiting(let line): line
-            case .queueNote, .text, .note: nil
+            case .queueNote, .text, .thinking, .note: nil
             }
         }
 
         /// The `ChatController` input this event becomes; notes are the shell's to show.
         public var input: ChatController.Input? {
             if case .text(let update) = self { return .replyUpdate(update) }
+            if case .thinking(let update) = self { return .thinkingUpdate(update) }
             return status.map { .replyStatus($0) }
         }
     }
@@ -51,7 +54,7 @@ public struct TurnDriver: Sendable {
         self.maxRetries = maxRetries
     }
 
-    /// The reply as told so far through `.text` events.
+    /// The reply's answer as told so far through `.text` events.
     public var text: String { tracker.text }
 
     /// The discovered endpoint puts the reply in this output (the Qwen2.5 layout's is 1).
@@ -76,12 +79,12 @@ public struct TurnDriver: Sendable {
         case .started:
             return [.started]
         case .generating(let edits):
-            return tracker.update(outputs: outputs, edits: edits).map { [.text($0)] } ?? []
+            return tracker.updates(outputs: outputs, edits: edits).map(Self.event)
         case .completed:
             guard tracker.hasReply(in: outputs) else {
                 throw GradioError(.badResponse, "the Space finished the job without a reply in its answer")
             }
-            return tracker.finish(outputs: outputs).map { [.text($0)] } ?? []
+            return tracker.finishUpdates(outputs: outputs).map(Self.event)
         case .retrying(let attempt, let delay, let reason):
             return [.retrying(attempt: attempt, of: maxRetries, delay: delay, reason: reason)]
         case .warning(let message):
@@ -94,6 +97,13 @@ public struct TurnDriver: Sendable {
             return [.note("the Space says\(level.map { " (\(oneLine($0.lowercased(), limit: 20)))" } ?? ""): \(oneLine(message))")]
         case .joined, .progress:
             return []
+        }
+    }
+
+    private static func event(_ update: ReplyUpdate) -> Event {
+        switch update {
+        case .answer(let text): .text(text)
+        case .thinking(let text): .thinking(text)
         }
     }
 

@@ -182,6 +182,13 @@ public struct StreamRenderer: Sendable {
         }
     }
 
+    /// Status lines before the first token, each cut to one row: a heading and, under it, the
+    /// last lines of the reasoning as it streams. Ignored once reply text has arrived.
+    public mutating func setStatus(lines: [String]) {
+        guard !hasText else { return }
+        status = lines.map { TerminalText.line($0, width: max(options.width - 1, 1)).text }.joined(separator: "\r\n")
+    }
+
     /// The terminal is now `width` columns wide. The live region is redrawn; where it starts
     /// depends on `options.terminalReflowsOnResize` (see docs/rendering.md).
     public mutating func resize(width: Int) {
@@ -258,7 +265,7 @@ public struct StreamRenderer: Sendable {
                 }
                 statusShown = wantStatus
                 regionHasContent = !wantStatus.isEmpty
-                regionRow = Self.endPos(of: wantStatus, cols: options.width).row
+                regionRow = Self.lastRow(of: wantStatus, cols: options.width)
             }
         } else {
             if statusShown != nil { rewind(&out) }

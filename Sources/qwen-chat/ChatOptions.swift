@@ -64,7 +64,7 @@ struct ChatOptions: ParsableCommand {
     @Option(help: ArgumentHelp("An http:// proxy URL (default: from HTTPS_PROXY / HTTP_PROXY / ALL_PROXY, honouring NO_PROXY).", valueName: "url"))
     var proxy: String?
 
-    @Flag(help: "Write NDJSON events (queued, started, delta, revised, done, error) instead of text.")
+    @Flag(help: "Write NDJSON events (queued, started, waiting, retrying, thinking, delta, revised, done, error) instead of text.")
     var json = false
 
     @Flag(help: "Write the model's bytes unfiltered, control characters included.")
@@ -75,6 +75,9 @@ struct ChatOptions: ParsableCommand {
 
     @Flag(help: "No colours or styles (also when NO_COLOR is set).")
     var noColor = false
+
+    @Option(help: ArgumentHelp("How a model's reasoning shows on a terminal: collapse (streamed, then one line), show (kept in full) or hide (one line). It is never part of the answer on a pipe.", valueName: "how"))
+    var thinking = ThinkingDisplay.collapse
 
     @Flag(help: "Show elapsed time and characters per second after each reply.")
     var stats = false
@@ -189,3 +192,5 @@ struct ChatOptions: ParsableCommand {
         return text.isEmpty ? "invalid command line" : text
     }
 }
+
+extension ThinkingDisplay: ExpressibleByArgument {}

@@ -118,7 +118,8 @@ final class InteractiveChat {
             inbox.withLock { $0.append(end) }
             done.signal()
         }
-        live = LiveReply(options: RenderOptions(color: color, markdown: controller.settings.markdown && color, width: TerminalControl.width()))
+        live = LiveReply(options: RenderOptions(color: color, markdown: controller.settings.markdown && color, width: TerminalControl.width()),
+                         thinking: controller.settings.thinking)
         live?.status("waiting for the Space…")
         TerminalControl.suppressEcho()
         let interruptsBefore = InterruptFlag.sigint.load(ordering: .relaxed)
@@ -182,6 +183,11 @@ final class InteractiveChat {
         case .printTranscript(let transcript): printTranscript(transcript)
         case .setStatus(let text): live?.status(text)
         case .render(let update): live?.update(update)
+        case .renderThinking(let update): live?.thinking(update)
+        case .showThinking(let thinking):
+            // Model text: the gate sanitises it; dimmed like the live reasoning.
+            let text = thinking.trimmingTrailingNewlines()
+            out.write(color ? "\u{1B}[2m\(text)\u{1B}[0m\n" : "\(text)\n")
         case .send(_, let userTurn, let systemPrompt, let modelSize, let context):
             pendingRequest = (userTurn, systemPrompt, modelSize, context)
         case .cancelReply:
@@ -245,6 +251,10 @@ final class InteractiveChat {
             user.append(turn.user)
             out.write(user.finish())
             out.write(color ? "\u{1B}[1;35mqwen \(line: turn.modelSize, width: 40)›\u{1B}[0m\n" : "qwen \(line: turn.modelSize, width: 40)›\n")
+            if !turn.thinking.isEmpty {
+                let words = turn.thinking.split(whereSeparator: \.isWhitespace).count
+                show("▸ Thought · \(words) word\(words == 1 ? "" : "s") (/thinking shows the last reply's)")
+            }
             var reply = StreamRenderer(options: RenderOptions(color: color, markdown: controller.settings.markdown && color, width: width))
             reply.append(turn.reply)
             out.write(reply.finish())

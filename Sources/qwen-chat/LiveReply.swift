@@ -4,20 +4,58 @@ import TerminalRendering
 
 /// A reply drawn in place on a terminal. The request task feeds updates; the main thread
 /// draws at most one frame per tick (about 60 a second), so bursts of tokens coalesce.
+///
+/// Reasoning streams in the status area before the answer: a "Thinking" heading and its last
+/// few lines, dimmed (never taller than a few rows, so it can always be redrawn). When the
+/// answer starts it folds to one line ("▸ Thought for 3.2 s · 214 words"), or with `show` is
+/// printed in full above the answer first.
 final class LiveReply: Sendable {
     private let renderer: Mutex<StreamRenderer>
     private let output: FileDescriptorOutput
-    /// The status text and the spinner's step, until the first token replaces them.
-    private let spinner = Mutex<(text: String?, step: Int, lastStep: ContinuousClock.Instant)>((nil, 0, .now))
+    private let thinkingDisplay: ThinkingDisplay
+    private let color: Bool
+    private let state = Mutex(State())
     private static let spinnerFrames = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"]
+    /// Lines of reasoning shown under the heading while it streams.
+    private static let windowLines = 4
 
-    init(options: RenderOptions, output: FileDescriptorOutput = .standardOutput) {
+    private struct State {
+        /// The status text and the spinner's step, until the first token replaces them.
+        var text: String?
+        var step = 0
+        var lastStep = ContinuousClock.now
+        var thinking = ""
+        var thinkingSince: ContinuousClock.Instant?
+        /// Set once the reasoning was folded (the answer started, or the reply ended).
+        var folded = false
+        /// Answer updates waiting for the fold to be drawn first.
+        var held: [TextUpdate] = []
+    }
+
+    init(options: RenderOptions, thinking: ThinkingDisplay = .collapse, output: FileDescriptorOutput = .standardOutput) {
         renderer = Mutex(StreamRenderer(options: options))
         self.output = output
+        thinkingDisplay = thinking
+        color = options.color
     }
 
     func update(_ update: TextUpdate) {
-        spinner.withLock { $0.text = nil }
+        let hold = state.withLock { state -> Bool in
+            state.text = nil
+            guard !state.folded else { return false }
+            // The answer started with no reasoning before it: reasoning that comes after it
+            // is kept in the transcript, not drawn into the answer.
+            guard !state.thinking.isEmpty else {
+                state.folded = true
+                return false
+            }
+            state.held.append(update)
+            return true
+        }
+        if !hold { apply(update) }
+    }
+
+    private func apply(_ update: TextUpdate) {
         renderer.withLock { renderer in
             switch update {
             case .delta(let text): renderer.append(text)
@@ -26,23 +64,54 @@ final class LiveReply: Sendable {
         }
     }
 
-    func status(_ text: String?) {
-        let line = spinner.withLock { state -> String? in
-            state.text = text
-            return text.map { Self.spinnerFrames[state.step % Self.spinnerFrames.count] + " " + $0 }
+    /// The reply's reasoning: shown while no answer has arrived, kept for the fold.
+    func thinking(_ update: TextUpdate) {
+        let lines = state.withLock { state -> [String]? in
+            switch update {
+            case .delta(let text): state.thinking += text
+            case .revised(let text): state.thinking = text
+            }
+            if state.thinkingSince == nil { state.thinkingSince = .now }
+            return state.folded ? nil : statusLines(state)
         }
-        renderer.withLock { $0.setStatus(line) }
+        if let lines { renderer.withLock { $0.setStatus(lines: lines) } }
+    }
+
+    func status(_ text: String?) {
+        let lines = state.withLock { state -> [String]? in
+            state.text = text
+            return text == nil && state.thinking.isEmpty ? nil : statusLines(state)
+        }
+        renderer.withLock { renderer in
+            if let lines { renderer.setStatus(lines: lines) } else { renderer.setStatus(nil) }
+        }
+    }
+
+    private func statusLines(_ state: State) -> [String] {
+        let spinner = Self.spinnerFrames[state.step % Self.spinnerFrames.count]
+        guard !state.thinking.isEmpty else { return state.text.map { [spinner + " " + $0] } ?? [] }
+        guard thinkingDisplay != .hide else { return [spinner + " Thinking…"] }
+        var tail: [Substring] = []
+        var rest = state.thinking[...]
+        while tail.count < Self.windowLines, let end = rest.lastIndex(where: { !$0.isWhitespace }) {
+            rest = rest[...end]
+            let start = rest.lastIndex(where: \.isNewline).map { rest.index(after: $0) } ?? rest.startIndex
+            tail.insert(rest[start...], at: 0)
+            rest = rest[..<start]
+        }
+        return [spinner + " Thinking…"] + tail.map { "  " + $0 }
     }
 
     /// Advances the spinner about ten times a second while the status line shows.
     private func stepSpinner() {
-        let line = spinner.withLock { state -> String? in
-            guard let text = state.text, state.lastStep.duration(to: .now) >= .milliseconds(100) else { return nil }
+        let lines = state.withLock { state -> [String]? in
+            guard state.text != nil || (!state.thinking.isEmpty && !state.folded),
+                  state.lastStep.duration(to: .now) >= .milliseconds(100) else { return nil }
             state.step += 1
             state.lastStep = .now
-            return Self.spinnerFrames[state.step % Self.spinnerFrames.count] + " " + text
+            return statusLines(state)
         }
-        if let line { renderer.withLock { $0.setStatus(line) } }
+        if let lines { renderer.withLock { $0.setStatus(lines: lines) } }
     }
 
     /// Called on the main thread's tick.
@@ -51,14 +120,68 @@ final class LiveReply: Sendable {
             let width = TerminalControl.width()
             renderer.withLock { $0.resize(width: width) }
         }
+        let held = state.withLock { state -> [TextUpdate]? in
+            guard !state.held.isEmpty else { return nil }
+            defer { state.held = [] }
+            return state.held
+        }
+        if let held {
+            fold()
+            for update in held { apply(update) }
+        }
         stepSpinner()
         let bytes = renderer.withLock { $0.frame() }
         if !bytes.isEmpty { output.write(bytes) }
     }
 
+    /// The reasoning folds to one line (or, with `show`, is printed in full) above the answer.
+    private func fold() {
+        let (thinking, since) = state.withLock { state -> (String, ContinuousClock.Instant?) in
+            defer { state.folded = true }
+            return state.folded ? ("", nil) : (state.thinking, state.thinkingSince)
+        }
+        guard !thinking.isEmpty else { return }
+        // Clear the status area first: the fold is written where it was.
+        let clear = renderer.withLock { renderer -> [UInt8] in
+            renderer.setStatus(nil)
+            return renderer.frame()
+        }
+        output.write(clear)
+        let seconds = since.map { Double($0.duration(to: .now).components.seconds) + Double($0.duration(to: .now).components.attoseconds) / 1e18 } ?? 0
+        let words = thinking.split(whereSeparator: \.isWhitespace).count
+        let line = "▸ Thought for \(formatSeconds(seconds)) · \(words) word\(words == 1 ? "" : "s")"
+        var text: TerminalText = ""
+        if thinkingDisplay == .show {
+            let body = TerminalText(untrusted: String(thinking.trimmingTrailingWhitespace())).text.replacing("\n", with: "\r\n")
+            text += color ? "\u{1B}[2m\(line)\r\n" + TerminalText(trusted: body) + "\u{1B}[0m\r\n" : "\(line)\r\n" + TerminalText(trusted: body) + "\r\n"
+        } else {
+            text += color ? "\u{1B}[2m\(line)\u{1B}[0m\r\n" : "\(line)\r\n"
+        }
+        output.write(text)
+    }
+
+    private func formatSeconds(_ seconds: Double) -> String {
+        let tenths = Int((min(max(seconds, 0), 1e6) * 10).rounded())
+        return "\(tenths / 10).\(tenths % 10) s"
+    }
+
     /// Everything committed; the cursor on a fresh line.
     func finish() {
+        let held = state.withLock { state -> [TextUpdate] in
+            defer { state.held = [] }
+            return state.held
+        }
+        fold()
+        for update in held { apply(update) }
         let bytes = renderer.withLock { $0.finish() }
         output.write(bytes)
+    }
+}
+
+private extension String {
+    func trimmingTrailingWhitespace() -> Substring {
+        var text = self[...]
+        while text.last?.isWhitespace == true { text = text.dropLast() }
+        return text
     }
 }

@@ -50,9 +50,14 @@ struct OneShotChat: Sendable {
         let actions = controller.handle(end, now: now())
         let reply = controller.transcript.turns.last?.reply ?? ""
 
+        let thinking = controller.transcript.turns.last?.thinking ?? ""
         guard case .replyFinished(let error?) = end else {
             if json {
-                emit(["type": .string("done"), "text": .string(reply)])
+                if thinking.isEmpty {
+                    emit(["type": .string("done"), "text": .string(reply)])
+                } else {
+                    emit(["type": .string("done"), "text": .string(reply), "thinking": .string(thinking)])
+                }
             } else if live != nil {
                 // The main thread draws the last frame.
             } else {
@@ -106,7 +111,7 @@ struct OneShotChat: Sendable {
                 if live == nil { note(line) }
             case .note(let message):
                 note(message)
-            case .text:
+            case .text, .thinking:
                 break
             }
         }
@@ -115,9 +120,23 @@ struct OneShotChat: Sendable {
             for action in actions {
                 switch action {
                 case .render(let update): deliver(update)
+                case .renderThinking(let update): deliverThinking(update)
                 case .setStatus(let text): live?.status(text)
                 default: break
                 }
+            }
+        }
+
+        /// Reasoning is never part of the answer: NDJSON `thinking` events, the live display,
+        /// and nothing on a pipe.
+        func deliverThinking(_ update: TextUpdate) {
+            if json {
+                switch update {
+                case .delta(let text): emit(["type": .string("thinking"), "text": .string(text)])
+                case .revised(let text): emit(["type": .string("thinking_revised"), "text": .string(text)])
+                }
+            } else {
+                live?.thinking(update)
             }
         }
 

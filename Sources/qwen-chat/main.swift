@@ -99,6 +99,7 @@ settings.systemPrompt = options.system
 settings.showStats = options.stats
 settings.context = options.context
 settings.contextTurns = options.contextTurns
+settings.thinking = options.thinking
 let service = ChatService(target: target, retry: options.retryPolicy, waitBudget: Double(options.waitSeconds), apiName: options.apiName,
                           modelGiven: options.model != nil, systemGiven: options.systemGiven)
 
@@ -175,7 +176,8 @@ guard let userTurn else {
 
 let stdoutIsTerminal = isatty(1) == 1
 let live: LiveReply? = stdoutIsTerminal && !options.json && !options.raw
-    ? LiveReply(options: RenderOptions(color: color, markdown: options.markdownEnabled(stdoutIsTerminal: true), width: TerminalControl.width()))
+    ? LiveReply(options: RenderOptions(color: color, markdown: options.markdownEnabled(stdoutIsTerminal: true), width: TerminalControl.width()),
+                thinking: options.thinking)
     : nil
 let output = BufferedOutput(.standardOutput)
 let chat = OneShotChat(

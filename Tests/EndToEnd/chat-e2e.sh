@@ -94,6 +94,18 @@ got=$($T show-buffer 2>/dev/null)
 want=$(printf '# Quick sort 快速排序\nHere is **bold** and `inline code`:\n```python\ndef f(x):\n    return x * 2  # 二倍\n```\n- item one\n- item two\nSneaky:\033]0;pwned\007 clear:\033[2J copy:\033]52;c;cHduZWQ=\007 done.')
 [ "$got" = "$want" ] && pass "/copy put the exact raw reply on the clipboard" || fail "/copy clipboard differs: $(printf %s "$got" | od -c | head -3)"
 
+# A model that thinks: the reasoning streams dimmed under a Thinking line, folds to one line when
+# the answer starts, and /thinking prints it in full; the answer never holds the tags.
+keys "TRIGGER_THINK_SLOW" Enter
+check "the reasoning streams under a Thinking line" 'Thinking…' 5
+check "…its lines show while it streams" '^  The user asks for 2\+2\.' 5
+check "the reasoning folds to one line when the answer starts" '^▸ Thought for [0-9]+\.[0-9] s · 10 words$' 10
+check "the answer follows it" '^The answer is 4\.$' 10
+pane | grep -q 'think>' && fail "a <think> tag reached the screen" || pass "no <think> tag on the screen"
+pane | grep -qE '^  Two and two make four\.$' && fail "the reasoning window stayed on the screen" || pass "the reasoning window was folded away"
+keys "/thinking" Enter
+check "/thinking prints the reasoning in full" '^Two and two make four\.$'
+
 keys "TRIGGER_DOCUMENT" Enter
 check "document reply ends with rendered link" '^Done: italic, code, a link https://example\.com\.$' 10
 $T capture-pane -t qc -p -J -e > "$HOME_DIR/document.txt"

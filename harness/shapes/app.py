@@ -9,10 +9,13 @@ reach every shape from its URL alone (http://127.0.0.1:$PORT/<path>):
   /late-extra     /late with one more event inserted before the chat event
   /nochat         no chat endpoint at all
   /multimodal     gr.ChatInterface(multimodal=True) with a system prompt: the message is {text, files}
+  /thinking       gr.ChatInterface whose function yields a gr.ChatMessage thought (metadata title and
+                  status, pending then done) and then the answer beside it (Gradio 5 and 6 only)
 The model is harness/scripted_model.py; requests are logged to $REPLICA_LOG.
 """
 import os
 import sys
+import time
 
 import gradio as gr
 import uvicorn
@@ -135,6 +138,37 @@ def multimodal_app():
     )
 
 
+THOUGHT = "Let me think about «{}». Two and two make four."
+
+
+def thinking_chat(message, history):
+    """Gradio's documented pattern: a thought streams as a ChatMessage with metadata, then the
+    answer comes as a second message beside it."""
+    scripted_model.log_request(message, _history(history), "", "7B")
+    delay = float(os.environ.get("REPLICA_TOKEN_DELAY", "0.01"))
+    thought_text = THOUGHT.format(message or "")
+    thought = ""
+    for token in scripted_model._tokens(thought_text):
+        thought += token
+        time.sleep(delay)
+        yield gr.ChatMessage(role="assistant", content=thought, metadata={"title": "Thinking", "status": "pending"})
+    done = gr.ChatMessage(role="assistant", content=thought, metadata={"title": "Thinking", "status": "done"})
+    answer = ""
+    for token in scripted_model._tokens(thinking_answer(message)):
+        answer += token
+        time.sleep(delay)
+        yield [done, gr.ChatMessage(role="assistant", content=answer)]
+
+
+def thinking_answer(message):
+    return f"The answer to «{message}» is 4."
+
+
+def thinking_app():
+    kwargs = {"type": "messages"} if MAJOR == 5 else {}
+    return gr.ChatInterface(thinking_chat, **kwargs)
+
+
 def no_chat_app():
     with gr.Blocks() as demo:
         text = gr.Textbox(label="Text")
@@ -154,6 +188,8 @@ def build():
         "/nochat": no_chat_app(),
         "/multimodal": multimodal_app(),
     }
+    if MAJOR >= 5:
+        apps["/thinking"] = thinking_app()
     for path, blocks in apps.items():
         blocks.queue(default_concurrency_limit=10)
         app = gr.mount_gradio_app(app, blocks, path=path, show_error=False)
