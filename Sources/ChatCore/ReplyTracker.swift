@@ -27,8 +27,11 @@ public struct ReplyTracker: Sendable {
     public private(set) var text = ""
     /// The reasoning as the consumer knows it.
     public private(set) var thinking = ""
-    /// The answer's raw text (inline `<think>` tags and all), and the reasoning kept apart.
-    private var raw = TextChannel()
+    /// The answer's raw text (inline `<think>` tags and all) is `rawHead`, or, once the answer
+    /// proper has started, `rawHead + text`: the answer is not kept twice (a 64 MB reply is
+    /// held by the outputs, this tracker and the transcript, and that is enough).
+    private var rawHead = ""
+    private var rawInAnswer = false
     private var thought = TextChannel()
     private var splitter = ThinkTagSplitter()
     private var inlineThinking = ""
@@ -96,19 +99,24 @@ public struct ReplyTracker: Sendable {
             default: rewritten = true
             }
         }
-        if let update = raw.update(parts.answer, path: parts.answerPath, ops: ops) {
+        if let update = rawUpdate(parts.answer, path: parts.answerPath, ops: ops) {
             switch update {
             case .delta(let piece):
+                if !rawInAnswer { rawHead += piece }
                 let split = splitter.feed(piece)
                 inlineThinking += split.thinking
                 thinkingDelta += split.thinking
                 answerDelta += split.answer
+                if !rawInAnswer { settleRaw(answer: text + answerDelta) }
             case .revised(let full):
                 splitter = ThinkTagSplitter()
                 let split = splitter.feed(full)
+                rawHead = full
+                rawInAnswer = false
                 inlineThinking = split.thinking
                 answerNow = split.answer
                 rewritten = true
+                settleRaw(answer: split.answer)
             }
         }
         guard rewritten else { return tell(thinkingDelta: thinkingDelta, answerDelta: answerDelta) }
@@ -117,6 +125,29 @@ public struct ReplyTracker: Sendable {
         if let update = Self.reconcile(told: &thinking, now: Self.joined(thought.text, inlineThinking)) { out.append(.thinking(update)) }
         if let update = Self.reconcile(told: &text, now: answerNow ?? text + answerDelta) { out.append(.answer(update)) }
         return out
+    }
+
+    /// The raw answer text's change, as `TextChannel.update` finds it, on `rawHead` and `text`.
+    private func rawUpdate(_ current: String, path: [JSONPathComponent]?, ops: [EditOperation]?) -> TextUpdate? {
+        let count = rawHead.utf8.count + (rawInAnswer ? text.utf8.count : 0)
+        if let ops, let path, !ops.isEmpty, ops.allSatisfy({ $0.kind == .append && $0.path == path }) {
+            var delta = ""
+            for op in ops { if case .string(let piece) = op.value { delta += piece } }
+            if count + delta.utf8.count == current.utf8.count { return delta.isEmpty ? nil : .delta(delta) }
+        }
+        if let ops, let path, current.utf8.count == count, !ops.contains(where: { $0.path.starts(with: path) || path.starts(with: $0.path) }) {
+            return nil
+        }
+        var known = !rawInAnswer ? rawHead : rawHead.isEmpty ? text : rawHead + text
+        return Self.reconcile(told: &known, now: current)
+    }
+
+    /// Once the answer proper streams (the splitter passes text on as it is), the raw text is
+    /// its head and the told answer: stop keeping a second copy of the answer.
+    private mutating func settleRaw(answer: String) {
+        guard !rawInAnswer, splitter.passesThrough, rawHead.hasUTF8Suffix(answer) else { return }
+        rawHead = String(Substring(rawHead.utf8.dropLast(answer.utf8.count)))
+        rawInAnswer = true
     }
 
     private mutating func tell(thinkingDelta: String, answerDelta: String) -> [ReplyUpdate] {

@@ -18,4 +18,11 @@ extension String {
             other.withUTF8 { theirs in memcmp(mine.baseAddress!, theirs.baseAddress!, count) == 0 }
         }
     }
+
+    /// Whether the UTF-8 bytes end with `suffix`'s.
+    func hasUTF8Suffix(_ suffix: String) -> Bool {
+        let mine = utf8, theirs = suffix.utf8
+        guard theirs.count <= mine.count else { return false }
+        return mine.dropFirst(mine.count - theirs.count).elementsEqual(theirs)
+    }
 }

@@ -26,6 +26,9 @@ public struct ThinkTagSplitter: Sendable, Equatable {
 
     public init() {}
 
+    /// Whether text fed now goes to the answer as it is (nothing held, the reasoning over).
+    public var passesThrough: Bool { state == .answer && held.isEmpty }
+
     /// Whether the reply began with `<think>`.
     public private(set) var sawOpen = false
 

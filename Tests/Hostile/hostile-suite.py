@@ -8,7 +8,7 @@ collector and a proxy), runs each check, stops the server. Every run of the bina
 scratch HOME / XDG_STATE_HOME / XDG_DATA_HOME, HF_ENDPOINT=http://127.0.0.1:9, no proxy
 variables, no NO_COLOR, SWIFT_BACKTRACE=enable=no (a crash is seen by its signal, without
 seconds of symbolication), a hard deadline (killed and failed past it) and its peak memory
-watched (VmHWM/VmRSS from /proc every 20 ms; killed and failed above 300 MB). Every byte it
+watched (VmHWM/VmRSS from /proc every 20 ms; killed and failed above 350 MB). Every byte it
 writes is scanned for terminal escapes (`scan_plain` for pipes, `scan_tty` for a pty).
 
 Errors are exactly one stderr line starting `qwen-chat: ` (lines `qwen-chat: queued:` and
@@ -36,7 +36,11 @@ import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SERVER = os.path.join(ROOT, "harness", "hostile_server.py")
-MEMORY_LIMIT_MB = 300
+# "A few hundred MB": a reply at the default 64 MB cap is held about four times when the cap
+# trips (the job's outputs, the reply tracker, the transcript and the pipe writer: 286 MB
+# measured), every other attack stays under 160 MB, and an unbounded one passes this within a
+# second or two.
+MEMORY_LIMIT_MB = 350
 TOKEN = "hf_secret_test_token"
 SLOW_TEXT = " ".join(f"slow{i}" for i in range(3000))  # cancel-* scenarios' reply
 HUGE_UNIT = ("0123456789abcdef" * 4 + "\n") * 1008       # huge-reply's 64 KB append
@@ -484,22 +488,22 @@ def bounded_error(scenario, *extra):
     return expect_error(r)
 
 
-@check("endless-data", "an endless `data:` line -> exit 1, one line, < 300 MB, < 60 s")
+@check("endless-data", "an endless `data:` line -> exit 1, one line, < 350 MB, < 60 s")
 def endless_data():
     return bounded_error("endless-data")
 
 
-@check("endless-comment", "an endless `:` comment line -> exit 1, one line, < 300 MB, < 60 s")
+@check("endless-comment", "an endless `:` comment line -> exit 1, one line, < 350 MB, < 60 s")
 def endless_comment():
     return bounded_error("endless-comment")
 
 
-@check("endless-event-field", "an endless `event:` line -> exit 1, one line, < 300 MB, < 60 s")
+@check("endless-event-field", "an endless `event:` line -> exit 1, one line, < 350 MB, < 60 s")
 def endless_event_field():
     return bounded_error("endless-event-field")
 
 
-@check("gzip-bomb", "a gzip data stream inflating to 3 GB -> exit 1, one line, < 300 MB, < 60 s")
+@check("gzip-bomb", "a gzip data stream inflating to 3 GB -> exit 1, one line, < 350 MB, < 60 s")
 def gzip_bomb():
     return bounded_error("gzip-bomb")
 
@@ -517,22 +521,22 @@ def huge_reply_max():
     return problems
 
 
-@check("huge-reply-default", "a reply growing to 200 MB, no flag (64 MB default cap) -> exit 1, one line, < 300 MB, < 60 s")
+@check("huge-reply-default", "a reply growing to 200 MB, no flag (64 MB default cap) -> exit 1, one line, < 350 MB, < 60 s")
 def huge_reply_default():
     return expect_error(oneshot("huge-reply", deadline=60))
 
 
-@check("endless-config", "/config with a body that never ends -> exit 1, one line, < 300 MB, < 60 s")
+@check("endless-config", "/config with a body that never ends -> exit 1, one line, < 350 MB, < 60 s")
 def endless_config():
     return bounded_error("endless-config")
 
 
-@check("endless-header", "/config with a header line that never ends -> exit 1, one line, < 300 MB, < 60 s")
+@check("endless-header", "/config with a header line that never ends -> exit 1, one line, < 350 MB, < 60 s")
 def endless_header():
     return bounded_error("endless-header")
 
 
-@check("zeros-array", "10 million zeros in one event -> < 300 MB; exit 0 with the exact reply or exit 1 with one line")
+@check("zeros-array", "10 million zeros in one event -> < 350 MB; exit 0 with the exact reply or exit 1 with one line")
 def zeros_array():
     r = oneshot("zeros-array", deadline=30)
     if r.code == 0 and not r.killed:
