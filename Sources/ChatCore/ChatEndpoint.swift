@@ -24,8 +24,25 @@ public struct ChatEndpoint: Sendable, Equatable {
         case model(choices: [String])
         /// Sent as its default value.
         case slider(minimum: Double?, maximum: Double?, step: Double?)
+        /// A settings form whose value is an object (modelscope `antd.Form`, Qwen3-Demo's): the
+        /// system prompt and the model are members of it; the rest keep their defaults.
+        case form(Form)
         /// Any other component, sent as its default value.
         case fixed
+    }
+
+    /// Which members of a settings form's value are the system prompt and the model.
+    public struct Form: Sendable, Equatable {
+        public var systemKey: String?
+        public var modelKey: String?
+        /// The model's choices, from the select that offers the form's default model.
+        public var modelChoices: [String]
+
+        public init(systemKey: String?, modelKey: String?, modelChoices: [String]) {
+            self.systemKey = systemKey
+            self.modelKey = modelKey
+            self.modelChoices = modelChoices
+        }
     }
 
     public struct Input: Sendable, Equatable {
@@ -78,24 +95,50 @@ public struct ChatEndpoint: Sendable, Equatable {
 
     /// The model input's choices; nil when the endpoint has no model input.
     public var modelChoices: [String]? {
-        for input in inputs { if case .model(let choices) = input.role { return choices } }
+        for input in inputs {
+            switch input.role {
+            case .model(let choices): return choices
+            case .form(let form) where form.modelKey != nil: return form.modelChoices
+            default: continue
+            }
+        }
         return nil
     }
 
     /// The model the Space picks when the client sends none.
     public var defaultModel: String? {
-        inputs.first { if case .model = $0.role { true } else { false } }?.defaultValue.stringValue
+        for input in inputs {
+            switch input.role {
+            case .model: return input.defaultValue.stringValue
+            case .form(let form): if let key = form.modelKey { return input.defaultValue[key]?.stringValue }
+            default: continue
+            }
+        }
+        return nil
     }
 
-    public var takesSystemPrompt: Bool { inputs.contains { $0.role == .systemPrompt } }
+    public var takesSystemPrompt: Bool {
+        inputs.contains { input in
+            if case .form(let form) = input.role { return form.systemKey != nil }
+            return input.role == .systemPrompt
+        }
+    }
 
     /// Whether the system prompt input has a non-empty default of its own.
     public var hasSystemDefault: Bool { systemDefault != nil }
 
     /// The system prompt input's own default, when it has a non-empty one.
     public var systemDefault: String? {
-        guard let text = inputs.first(where: { $0.role == .systemPrompt })?.defaultValue.stringValue, !text.isEmpty else { return nil }
-        return text
+        for input in inputs {
+            let text: String?
+            switch input.role {
+            case .systemPrompt: text = input.defaultValue.stringValue
+            case .form(let form): text = form.systemKey.flatMap { input.defaultValue[$0]?.stringValue }
+            default: continue
+            }
+            if let text, !text.isEmpty { return text }
+        }
+        return nil
     }
 
     /// The join's `data`: the message, the history (`history`, oldest first, in the chatbot's
@@ -108,9 +151,18 @@ public struct ChatEndpoint: Sendable, Equatable {
             case .history: historyPrimer == nil ? historyFormat?.value(of: history) ?? .array([]) : .array([])
             case .systemPrompt: systemPrompt.map { .string($0) } ?? input.defaultValue
             case .model: model.map { .string($0) } ?? input.defaultValue
+            case .form(let form): Self.formValue(input.defaultValue, form, systemPrompt: systemPrompt, model: model)
             case .slider, .fixed: input.defaultValue
             }
         }
+    }
+
+    /// A settings form's value: its default with the system prompt and the model set.
+    static func formValue(_ defaults: JSONValue, _ form: Form, systemPrompt: String?, model: String?) -> JSONValue {
+        var value = defaults.objectValue ?? JSONObject()
+        if let key = form.systemKey, let systemPrompt { value[key] = .string(systemPrompt) }
+        if let key = form.modelKey, let model { value[key] = .string(model) }
+        return .object(value)
     }
 
     /// A multimodal textbox's value: the text, no files.
@@ -161,11 +213,18 @@ extension ChatEndpoint {
         for dependency in candidates {
             if let found = describe(dependency, in: config, info: info, requireSignature: true) { return found }
         }
+        // Then a message in and a chatbot out with no history in: the conversation lives in
+        // the Space's session state (Qwen3-Demo's add_message).
+        for dependency in candidates {
+            if let found = describe(dependency, in: config, info: info, requireSignature: true, historyInState: true) { return found }
+        }
         throw GradioError(.endpointNotFound, "found no chat endpoint (a message textbox and a chatbot in, a chatbot or the reply out) in the app's config; name one with --api-name")
     }
 
     /// Maps one dependency's inputs and outputs to roles; nil when it is not a chat function.
-    static func describe(_ dependency: GradioConfig.Dependency, in config: GradioConfig, info: JSONValue?, requireSignature: Bool) -> ChatEndpoint? {
+    /// - Parameter historyInState: accept a chatbot output with no chatbot input.
+    static func describe(_ dependency: GradioConfig.Dependency, in config: GradioConfig, info: JSONValue?, requireSignature: Bool,
+                         historyInState: Bool = false) -> ChatEndpoint? {
         let components = dependency.inputs.map { config.component($0) ?? GradioConfig.Component(id: $0, type: "unknown") }
         let outputs = dependency.outputs.map { config.component($0) ?? GradioConfig.Component(id: $0, type: "unknown") }
         let names = parameterNames(dependency, components: components, info: info)
@@ -182,6 +241,10 @@ extension ChatEndpoint {
         if let chatbotInput, let chatbotOutput {
             shape = .chatbot
             historyIndex = chatbotInput
+            replyIndex = chatbotOutput
+        } else if historyInState, chatbotInput == nil, let chatbotOutput {
+            shape = .chatbot
+            historyIndex = nil
             replyIndex = chatbotOutput
         } else if components.indices.contains(messageIndex + 1), components[messageIndex + 1].type == "state",
                   chatbotOutput == nil, let first = outputs.first, ["textbox", "json", "markdown"].contains(first.type) {
@@ -204,12 +267,16 @@ extension ChatEndpoint {
         let isChoice = { (c: GradioConfig.Component) in c.type == "radio" || c.type == "dropdown" }
         let modelIndex = components.firstIndex { isChoice($0) && $0.label?.lowercased().contains("model") == true }
             ?? components.firstIndex(where: isChoice)
+        // A settings form: the system prompt and the model are members of its value.
+        let formIndex = components.indices.first { isForm(components[$0]) }
+        let hasSystem = systemIndex != nil
         let inputs = components.enumerated().map { index, component -> Input in
             let role: Role = switch index {
             case messageIndex: .message
             case historyIndex: .history
             case systemIndex: .systemPrompt
             case modelIndex: .model(choices: modelChoices(component, in: config))
+            case formIndex: .form(form(component, in: config, systemTaken: hasSystem, modelTaken: modelIndex != nil))
             default: component.type == "slider"
                 ? .slider(minimum: component.minimum, maximum: component.maximum, step: component.step)
                 : .fixed
@@ -255,9 +322,29 @@ extension ChatEndpoint {
 
     static func isChatbot(_ type: String) -> Bool { type.contains("chatbot") }
 
-    /// A message is typed into a textbox, or into a multimodal one (`{text, files}`) as
-    /// `gr.ChatInterface(multimodal=True)` and most vision chat Spaces have it.
-    static func isMessageBox(_ type: String) -> Bool { type == "textbox" || type == "multimodaltextbox" }
+    /// A message is typed into a textbox, into a multimodal one (`{text, files}`) as
+    /// `gr.ChatInterface(multimodal=True)` and most vision chat Spaces have it, or into
+    /// modelscope's `antdx.Sender` (Qwen3-Demo).
+    static func isMessageBox(_ type: String) -> Bool { type == "textbox" || type == "multimodaltextbox" || type == "antdxsender" }
+
+    /// A form component whose value is an object of settings.
+    static func isForm(_ component: GradioConfig.Component) -> Bool {
+        component.type.hasSuffix("form") && component.value?.objectValue != nil
+    }
+
+    /// The form's system prompt and model members: by name (`sys_prompt`, `system_prompt`,
+    /// `model`), the model's choices from the select that offers the form's default model.
+    static func form(_ component: GradioConfig.Component, in config: GradioConfig, systemTaken: Bool, modelTaken: Bool) -> Form {
+        let keys = component.value?.objectValue?.keys ?? []
+        let systemKey = systemTaken ? nil : keys.first { $0.lowercased().contains("sys") && component.value?[$0]?.stringValue != nil }
+        let modelKey = modelTaken ? nil : keys.first { $0.lowercased() == "model" } ?? keys.first { $0.lowercased().contains("model") && component.value?[$0]?.stringValue != nil }
+        var choices: [String] = []
+        if let modelKey, let current = component.value?[modelKey]?.stringValue {
+            let offering = config.components.values.sorted { $0.id < $1.id }.first { $0.choices.contains(current) }
+            choices = offering?.choices ?? [current]
+        }
+        return Form(systemKey: systemKey, modelKey: modelKey, modelChoices: choices)
+    }
 
     /// The `/info` parameter names of a named endpoint, by input position. `/info` leaves out
     /// `state` inputs; when its count does not match the rest, no names are used.

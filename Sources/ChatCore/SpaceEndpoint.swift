@@ -101,6 +101,17 @@ public struct SpaceEndpoint: Sendable {
         case .model(let choices):
             let shownDefault = input.defaultValue.stringValue.map { ", default \($0)" } ?? ""
             return "the model (--model)\(shownDefault); choices: \(choices.isEmpty ? "none listed" : choices.joined(separator: " "))"
+        case .form(let form):
+            var members: [String] = []
+            if let key = form.systemKey { members.append("\(key): the system prompt (--system)") }
+            if let key = form.modelKey {
+                let shownDefault = input.defaultValue[key]?.stringValue.map { ", default \($0)" } ?? ""
+                members.append("\(key): the model (--model)\(shownDefault); choices: \(form.modelChoices.joined(separator: " "))")
+            }
+            for key in input.defaultValue.objectValue?.keys ?? [] where key != form.systemKey && key != form.modelKey {
+                members.append("\(key): default \(Self.shortLabel(input.defaultValue[key]?.jsonText ?? "null"))")
+            }
+            return "a settings form: " + members.joined(separator: "; ")
         case .slider(let minimum, let maximum, let step):
             var range = ""
             if let minimum, let maximum { range = " (\(Self.number(minimum)) to \(Self.number(maximum))" + (step.map { ", step \(Self.number($0))" } ?? "") + ")" }

@@ -56,7 +56,10 @@ final class InteractiveChat {
     /// Runs until `/quit` or Ctrl-D and returns the exit code.
     func run() -> Int32 {
         if let warning = editor.takeHistoryWarning() { showError(warning.message) }
-        show("qwen-chat \(ChatOptions.version) · \(QwenSpace.displayName(ofModel: controller.settings.modelSize)) at \(service.spaceText) · /help for commands, Ctrl-D to leave")
+        // Another Space's model is not known until its config is read: none is named.
+        let model = QwenSpace.isHost(of: service.client.root) || service.modelGiven
+            ? QwenSpace.displayName(ofModel: controller.settings.modelSize) + " at " : ""
+        show("qwen-chat \(ChatOptions.version) · \(model)\(service.spaceText) · /help for commands, Ctrl-D to leave")
         defer {
             sessions?.close()
             editor.restoreTerminal()

@@ -16,6 +16,7 @@ private func roles(_ chat: ChatEndpoint) -> [String] {
         case .model(let choices): "model[\(choices.joined(separator: ","))]"
         case .slider(let minimum, let maximum, let step): "slider[\(minimum ?? -1),\(maximum ?? -1),\(step ?? -1)]"
         case .fixed: "fixed"
+        case .form(let form): "form[\(form.systemKey ?? "-"),\(form.modelKey ?? "-")]"
         }
     }
 }
@@ -195,5 +196,39 @@ struct ChatEndpointDiscoveryTests {
         // A count that does not match is not used.
         let short = try JSONValue.parse(#"{"named_endpoints":{"/go":{"parameters":[{"parameter_name":"system_prompt"}]}}}"#)
         #expect(try ChatEndpoint.discover(in: config, info: short).inputs.allSatisfy { $0.parameterName == nil })
+    }
+}
+
+@Suite("Discovery: a message in, a chatbot out, settings in a form (Qwen3-Demo's layout)")
+struct FormDiscoveryTests {
+    private let config = #"""
+    {"version":"5.27.0","protocol":"sse_v3","api_prefix":"/gradio_api",
+     "components":[
+       {"id":10,"type":"antdxsender","props":{"value":""}},
+       {"id":11,"type":"antdform","props":{"value":{"model":"qwen3-235b-a22b","sys_prompt":"You are a helpful and harmless assistant.","thinking_budget":38}}},
+       {"id":12,"type":"antdselect","props":{"options":[{"label":"qwen3-235b-a22b","value":"qwen3-235b-a22b"},{"label":"qwen3-32b","value":"qwen3-32b"}]}},
+       {"id":13,"type":"state","props":{"value":null}},
+       {"id":14,"type":"state","props":{"value":true}},
+       {"id":15,"type":"modelscopeprochatbot","props":{"value":[]}},
+       {"id":16,"type":"antdbutton","props":{}}],
+     "dependencies":[
+       {"id":0,"api_name":"toggle_thinking","targets":[[16,"click"]],"inputs":[14],"outputs":[14]},
+       {"id":1,"api_name":"add_message","targets":[[10,"submit"]],"inputs":[10,11,13,13],"outputs":[10,16,15,13]}]}
+    """#
+
+    @Test("the Sender is the message, the form's members the system prompt and the model")
+    func qwen3Layout() throws {
+        let chat = try ChatEndpoint.discover(in: GradioConfig(json: JSONValue.parse(config)))
+        #expect(chat.endpoint == GradioEndpoint(apiName: "add_message", fnIndex: 1, triggerID: 10))
+        #expect(chat.replyOutputIndex == 2)
+        #expect(!chat.takesHistory)
+        #expect(chat.modelChoices == ["qwen3-235b-a22b", "qwen3-32b"])
+        #expect(chat.defaultModel == "qwen3-235b-a22b")
+        #expect(chat.systemDefault == "You are a helpful and harmless assistant.")
+        let data = chat.requestData(message: "hello", systemPrompt: "Be brief.", model: "qwen3-32b")
+        #expect(data[0] == .string("hello"))
+        #expect(data[1].isSemanticallyEqual(to: try JSONValue.parse(#"{"model":"qwen3-32b","sys_prompt":"Be brief.","thinking_budget":38}"#)))
+        let defaults = chat.requestData(message: "hello", systemPrompt: nil, model: nil)
+        #expect(defaults[1].isSemanticallyEqual(to: try JSONValue.parse(#"{"model":"qwen3-235b-a22b","sys_prompt":"You are a helpful and harmless assistant.","thinking_budget":38}"#)))
     }
 }

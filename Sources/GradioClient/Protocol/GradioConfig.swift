@@ -114,9 +114,11 @@ public struct GradioConfig: Sendable {
         for component in object["components"]?.arrayValue ?? [] {
             guard let id = component["id"]?.intValue else { continue }
             let props = component["props"]
-            // Choices are `[label, value]` pairs on 4.x and later, bare values before.
-            let choices: [String] = (props?["choices"]?.arrayValue ?? []).compactMap { choice in
+            // Choices are `[label, value]` pairs on 4.x and later, bare values before; a
+            // modelscope select lists `options` as `{label, value}` objects.
+            let choices: [String] = (props?["choices"]?.arrayValue ?? props?["options"]?.arrayValue ?? []).compactMap { choice in
                 if case .array(let pair) = choice { return pair.count > 1 ? pair[1].choiceText : pair.first?.choiceText }
+                if case .object(let option) = choice { return option["value"]?.choiceText }
                 return choice.choiceText
             }
             components[id] = Component(
