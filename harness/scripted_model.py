@@ -89,13 +89,17 @@ def model_label(radio):
     return label
 
 
-def log_request(query, history, system, radio):
-    """Appends the request as one JSON line to $REPLICA_LOG so tests can check what the client sent."""
+def log_request(query, history, system, radio, **extra):
+    """Appends the request as one JSON line to $REPLICA_LOG so tests can check what the client sent.
+
+    Keyword arguments are added to the record last, so `model=` replaces the Qwen2.5 model id for
+    Spaces whose models are named as is (qwen3-32b), and other keys (thinking_budget, ...) are kept."""
     path = os.environ.get("REPLICA_LOG")
     if not path:
         return
     record = {"query": query, "history": history, "system": system,
               "model": f"qwen2.5-{(radio or '').lower()}-instruct"}
+    record.update(extra)
     with open(path, "a", encoding="utf-8") as f:
         f.write(json.dumps(record, ensure_ascii=False) + "\n")
 
@@ -117,6 +121,16 @@ def _tokens(text):
 def stream(query, system, radio):
     """Yields the cumulative reply for one request, or raises what the trigger asks for."""
     model_label(radio)
+    yield from _stream(query, system, f"qwen2.5-{radio}")
+
+
+def stream_as(query, system, model):
+    """stream() for a model named as is (qwen3-32b): the echo reads "Echo from qwen3-32b: ...",
+    any name is accepted, and the triggers behave the same."""
+    yield from _stream(query, system, model)
+
+
+def _stream(query, system, echo_model):
     delay = float(os.environ.get("REPLICA_TOKEN_DELAY", "0.01"))
     fail_after = None
     if "TRIGGER_HIDDEN_ERROR" in query:
@@ -145,7 +159,7 @@ def stream(query, system, radio):
         text = " ".join(f"slow{i}" for i in range(300))
         delay = SLOW_TOKEN_DELAY
     else:
-        text = f"Echo from qwen2.5-{radio}: you said «{query}». System: {system}"
+        text = f"Echo from {echo_model}: you said «{query}». System: {system}"
         if "TRIGGER_MIDSTREAM_ERROR" in query:
             fail_after = MIDSTREAM_ERROR_AFTER
     partial = ""
