@@ -94,8 +94,10 @@ final class InteractiveChat {
     }
 
     private func promptText() -> String {
-        // A Space with no model choice: no model to name.
-        let label = (controller.settings.modelChoices.isEmpty ? "" : TerminalText.line(controller.settings.modelSize, width: 30).text) + "›"
+        // A Space with no model choice, or another Space whose config is not read yet: no
+        // model to name.
+        let unknown = service.currentSpace == nil && !service.modelGiven && !QwenSpace.isHost(of: service.client.root)
+        let label = (controller.settings.modelChoices.isEmpty || unknown ? "" : TerminalText.line(controller.settings.modelSize, width: 30).text) + "›"
         return color ? "\u{1B}[1;36m\(label)\u{1B}[0m " : label + " "
     }
 

@@ -130,7 +130,7 @@ check "terminal modes restored (isig icanon echo)" '^isig icanon echo $'
 # --- run 2: history survives a restart -------------------------------------------------------
 start_chat
 keys Up
-check "Up recalls the previous run's last line" '^72B› TRIGGER_SLOW \*\*resize\*\* me$'
+check "Up recalls the previous run's last line" '^(72B)?› TRIGGER_SLOW \*\*resize\*\* me$'
 keys C-u "/edit" Enter
 check "/edit sends what the editor wrote" 'you said «edited message 1»'
 keys "/edit" Enter
@@ -207,6 +207,26 @@ if [ -n "${QWEN_CHAT_TEST_SHAPES5_URL:-}" ]; then
     check "/quit exits with status 0" 'EXITED rc=0'
 else
     fail "QWEN_CHAT_TEST_SHAPES5_URL is not set (scripts/test starts the shapes servers)"
+fi
+
+# Qwen/Qwen3-Demo's layout from its URL alone: its models, its default, its reasoning.
+if [ -n "${QWEN_CHAT_TEST_QWEN3DEMO_URL:-}" ]; then
+    start_chat "$QWEN_CHAT_TEST_QWEN3DEMO_URL"
+    for _ in $(seq 20); do
+        keys "/model" Enter
+        pane | grep -q 'qwen3-0.6b' && break
+        sleep 0.5
+    done
+    check "/model lists the Space's eight models" 'model: qwen3-235b-a22b \(choices: qwen3-235b-a22b qwen3-32b qwen3-30b-a3b qwen3-14b qwen3-8b qwen3-4b qwen3-1.7b qwen3-0.6b\)'
+    keys "hello qwen3" Enter
+    check "the reasoning folds to one line" '^▸ Thought for [0-9.]+ s · [0-9]+ words$' 10
+    check "the answer comes from the Space's default model" '^Echo from qwen3-235b-a22b: you said «hello qwen3»' 10
+    check "the prompt names the Space's model" '^qwen3-235b-a22b› $'
+    pane | grep -q 'Qwen2.5' && fail "Qwen2.5 named on the Qwen3 Space" || pass "Qwen2.5 is named nowhere"
+    keys "/quit" Enter
+    check "/quit exits with status 0" 'EXITED rc=0'
+else
+    fail "QWEN_CHAT_TEST_QWEN3DEMO_URL is not set (scripts/test starts harness/qwen3_demo)"
 fi
 
 # Piped output is the exact reply, whatever --markdown says: rendering is for terminals only.

@@ -65,3 +65,72 @@ struct ThinkingIntegrationTests {
         #expect(bad.stderrLines.first?.contains("--thinking") == true, "stderr: \(bad.stderrText)")
     }
 }
+
+/// harness/qwen3_demo: Qwen/Qwen3-Demo's layout (antdx.Sender in, an antd.Form of settings, two
+/// States, pro.Chatbot out in an update wrapper, reasoning as tool parts) on Gradio 5.27.0.
+enum Qwen3Demo {
+    static var url: String? { ProcessInfo.processInfo.environment["QWEN_CHAT_TEST_QWEN3DEMO_URL"].flatMap { $0.isEmpty ? nil : $0 } }
+    static var log: String? { ProcessInfo.processInfo.environment["QWEN_CHAT_TEST_QWEN3DEMO_LOG"] }
+    static var enabled: Bool { Server.required || url != nil }
+    static func requireURL() throws -> String? {
+        if let url { return url }
+        if Server.required { throw TestSetupFailure("QWEN_CHAT_TEST_QWEN3DEMO_URL is not set but QWEN_CHAT_REQUIRE_INTEGRATION=1: scripts/test starts it") }
+        return nil
+    }
+    /// The app's log line for the join whose query is `query`.
+    static func request(_ query: String) throws -> JSONValue? {
+        guard let log else { return nil }
+        let lines = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
+        return try lines.map { try JSONValue.parse(String($0)) }.last { $0["query"]?.stringValue == query }
+    }
+    static let models = ["qwen3-235b-a22b", "qwen3-32b", "qwen3-30b-a3b", "qwen3-14b", "qwen3-8b", "qwen3-4b", "qwen3-1.7b", "qwen3-0.6b"]
+    static let system = "You are a helpful and harmless assistant."
+}
+
+@Suite("Qwen/Qwen3-Demo's layout from its URL alone", .enabled(if: Qwen3Demo.enabled), .timeLimit(.minutes(2)))
+struct Qwen3DemoIntegrationTests {
+    @Test("--describe: the Sender, the settings form's members and its eight models")
+    func describe() async throws {
+        guard let url = try Qwen3Demo.requireURL(), let binary = try Binary.require() else { return }
+        let result = try await runBinary(binary, ["--url", url, "--describe"])
+        #expect(result.status == 0, "stderr: \(result.stderrText)")
+        #expect(result.stdoutText.contains("endpoint: /add_message (fn_index 13, chatbot); reply from output 5 (modelscopeprochatbot)"), "\(result.stdoutText)")
+        #expect(result.stdoutText.contains("0 antdxsender (input_value): the message"), "\(result.stdoutText)")
+        #expect(result.stdoutText.contains("model: the model (--model), default qwen3-235b-a22b; choices: " + Qwen3Demo.models.joined(separator: " ")), "\(result.stdoutText)")
+        #expect(result.stdoutText.contains("sys_prompt: the system prompt (--system)"), "\(result.stdoutText)")
+    }
+
+    @Test("one turn: the answer exactly on stdout; the app gets the system prompt and model given, or its own")
+    func oneTurn() async throws {
+        guard let url = try Qwen3Demo.requireURL(), let binary = try Binary.require() else { return }
+        let message = "hello \(uniqueTag())"
+        let own = try await runBinary(binary, ["--url", url, message])
+        #expect(own.status == 0, "stderr: \(own.stderrText)")
+        #expect(own.stdoutText == "Echo from qwen3-235b-a22b: you said «\(message)». System: \(Qwen3Demo.system)\n")
+        #expect(own.notes.isEmpty, "stderr: \(own.stderrText)")
+        let logged = try Qwen3Demo.request(message)
+        #expect(logged?["model"]?.stringValue == "qwen3-235b-a22b")
+        #expect(logged?["thinking_budget"]?.intValue == 38)
+
+        let chosen = "sized \(uniqueTag())"
+        let given = try await runBinary(binary, ["--url", url, "--model", "QWEN3-8B", "--system", "Be brief.", chosen])
+        #expect(given.status == 0, "stderr: \(given.stderrText)")
+        #expect(given.stdoutText == "Echo from qwen3-8b: you said «\(chosen)». System: Be brief.\n")
+        #expect(try Qwen3Demo.request(chosen)?["system"]?.stringValue == "Be brief.")
+
+        let bad = try await runBinary(binary, ["--url", url, "--model", "72B", "hi"])
+        #expect(bad.status == 2)
+        #expect(bad.stderrText.contains("choose one of " + Qwen3Demo.models.joined(separator: " ")), "stderr: \(bad.stderrText)")
+    }
+
+    @Test("--json carries the reasoning (the tool parts) apart from the answer")
+    func reasoning() async throws {
+        guard let url = try Qwen3Demo.requireURL(), let binary = try Binary.require() else { return }
+        let message = "think \(uniqueTag())"
+        let result = try await runBinary(binary, ["--url", url, "--json", message])
+        #expect(result.status == 0, "stderr: \(result.stderrText)")
+        let events = try NDJSON(result.stdoutText)
+        #expect(events.joined("thinking") == "Let me think about «\(message)». The system prompt is «\(Qwen3Demo.system)».")
+        #expect(events.joined("delta") == "Echo from qwen3-235b-a22b: you said «\(message)». System: \(Qwen3Demo.system)")
+    }
+}
