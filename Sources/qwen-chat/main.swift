@@ -191,7 +191,8 @@ let chat = OneShotChat(
 )
 
 if live != nil { TerminalControl.suppressEcho() }
-/// What a forced exit (a second Ctrl-C) keeps: the text so far, the terminal as it was.
+/// The end of the turn, and what a forced exit (a second Ctrl-C) keeps: the text so far, the
+/// terminal as it was.
 func restoreTerminal() {
     output.flush()
     if let live {
@@ -205,13 +206,7 @@ let (outcome, cancelled) = waitFor(tickEvery: 16, tick: {
     live?.drawFrame()
     output.flush()
 }, abandon: restoreTerminal) { await chat.run() }
-output.flush()
-if let live {
-    live.drawFrame()
-    live.finish()
-    TerminalControl.restoreInput()
-    TerminalControl.restoreAll()
-    chat.writeHeldNotes()
-}
+restoreTerminal()
+if live != nil { chat.writeHeldNotes() }
 let code = (try? outcome.get()) ?? 1
 exit(cancelled && code != 0 ? 130 : code)
