@@ -21,6 +21,8 @@ public struct ChatSettings: Sendable, Equatable {
     public static let contextTurnsRange = 1...100
     /// How a reply's reasoning is shown on a terminal (`--thinking`, `/thinking`).
     public var thinking = ThinkingDisplay.collapse
+    /// `/think on|off` and `/think budget N`: nil is the Space's own.
+    public var think = ThinkingRequest()
 
     public init() {}
 }
@@ -311,6 +313,15 @@ public struct ChatController: Sendable {
         case .thinking(let display?):
             settings.thinking = display
             return [.show("thinking: \(display.rawValue)")]
+        case .think(let change):
+            switch change {
+            case .show: break
+            case .on(let on): settings.think.on = on
+            case .budget(let budget): settings.think.budget = budget
+            }
+            let on = settings.think.on.map { $0 ? "on" : "off" } ?? "the Space's own"
+            let budget = settings.think.budget.map { "\($0)" } ?? "the Space's own"
+            return [.show("think: \(on); budget: \(budget)")]
         case .space(nil, _):
             return [.showSpace]
         case .space(let id?, let url):

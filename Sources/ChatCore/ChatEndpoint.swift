@@ -37,11 +37,14 @@ public struct ChatEndpoint: Sendable, Equatable {
         public var modelKey: String?
         /// The model's choices, from the select that offers the form's default model.
         public var modelChoices: [String]
+        /// How long the model may think (Qwen3-Demo's `thinking_budget`, in units of 1024 tokens).
+        public var budgetKey: String?
 
-        public init(systemKey: String?, modelKey: String?, modelChoices: [String]) {
+        public init(systemKey: String?, modelKey: String?, modelChoices: [String], budgetKey: String? = nil) {
             self.systemKey = systemKey
             self.modelKey = modelKey
             self.modelChoices = modelChoices
+            self.budgetKey = budgetKey
         }
     }
 
@@ -78,9 +81,14 @@ public struct ChatEndpoint: Sendable, Equatable {
     /// join and uses the session's, so earlier exchanges go first to this event, which copies
     /// a chatbot value into that state, in the same session.
     public var historyPrimer: GradioEndpoint?
+    /// An event that flips a thinking on/off state of the session (Qwen3-Demo's button): the
+    /// state can only change inside a session, so it is joined first in the turn's session.
+    /// The Space starts with thinking on.
+    public var thinkingSwitch: GradioEndpoint?
 
     public init(endpoint: GradioEndpoint, shape: Shape, inputs: [Input], replyOutputIndex: Int, replyOutputType: String,
-                historyFormat: HistoryFormat? = nil, historyPrimer: GradioEndpoint? = nil) {
+                historyFormat: HistoryFormat? = nil, historyPrimer: GradioEndpoint? = nil, thinkingSwitch: GradioEndpoint? = nil) {
+        self.thinkingSwitch = thinkingSwitch
         self.endpoint = endpoint
         self.shape = shape
         self.inputs = inputs
@@ -144,24 +152,30 @@ public struct ChatEndpoint: Sendable, Equatable {
     /// The join's `data`: the message, the history (`history`, oldest first, in the chatbot's
     /// format; empty for a state, which `primerData` fills), the system prompt and the model
     /// (nil: the Space's default) and every other input at its default.
-    public func requestData(message: String, systemPrompt: String?, model: String?, history: [ChatExchange] = []) -> [JSONValue] {
+    /// Whether a thinking budget can be set (a settings form with a budget member).
+    public var takesThinkingBudget: Bool {
+        inputs.contains { if case .form(let form) = $0.role { form.budgetKey != nil } else { false } }
+    }
+
+    public func requestData(message: String, systemPrompt: String?, model: String?, history: [ChatExchange] = [], thinkingBudget: Int? = nil) -> [JSONValue] {
         inputs.map { input in
             switch input.role {
             case .message: input.type == "multimodaltextbox" ? Self.multimodalMessage(message) : .string(message)
             case .history: historyPrimer == nil ? historyFormat?.value(of: history) ?? .array([]) : .array([])
             case .systemPrompt: systemPrompt.map { .string($0) } ?? input.defaultValue
             case .model: model.map { .string($0) } ?? input.defaultValue
-            case .form(let form): Self.formValue(input.defaultValue, form, systemPrompt: systemPrompt, model: model)
+            case .form(let form): Self.formValue(input.defaultValue, form, systemPrompt: systemPrompt, model: model, thinkingBudget: thinkingBudget)
             case .slider, .fixed: input.defaultValue
             }
         }
     }
 
     /// A settings form's value: its default with the system prompt and the model set.
-    static func formValue(_ defaults: JSONValue, _ form: Form, systemPrompt: String?, model: String?) -> JSONValue {
+    static func formValue(_ defaults: JSONValue, _ form: Form, systemPrompt: String?, model: String?, thinkingBudget: Int? = nil) -> JSONValue {
         var value = defaults.objectValue ?? JSONObject()
         if let key = form.systemKey, let systemPrompt { value[key] = .string(systemPrompt) }
         if let key = form.modelKey, let model { value[key] = .string(model) }
+        if let key = form.budgetKey, let thinkingBudget { value[key] = .number(thinkingBudget) }
         return .object(value)
     }
 
@@ -301,7 +315,8 @@ extension ChatEndpoint {
             replyOutputIndex: replyIndex,
             replyOutputType: outputs[replyIndex].type,
             historyFormat: historyFormat,
-            historyPrimer: historyPrimer
+            historyPrimer: historyPrimer,
+            thinkingSwitch: thinkingSwitch(states: components.filter { $0.type == "state" }.map(\.id), in: config)
         )
     }
 
@@ -343,7 +358,20 @@ extension ChatEndpoint {
             let offering = config.components.values.sorted { $0.id < $1.id }.first { $0.choices.contains(current) }
             choices = offering?.choices ?? [current]
         }
-        return Form(systemKey: systemKey, modelKey: modelKey, modelChoices: choices)
+        let budgetKey = keys.first { $0.lowercased().contains("budget") && component.value?[$0]?.intValue != nil }
+        return Form(systemKey: systemKey, modelKey: modelKey, modelChoices: choices, budgetKey: budgetKey)
+    }
+
+    /// An event that takes only one of the chat's states and writes it back, triggered by a
+    /// button or named for thinking: a thinking on/off switch.
+    static func thinkingSwitch(states: [Int], in config: GradioConfig) -> GradioEndpoint? {
+        for dependency in config.dependencies where dependency.isCallable && dependency.inputs.count == 1 && states.contains(dependency.inputs[0])
+            && dependency.outputs == dependency.inputs {
+            let trigger = dependency.triggerID.flatMap { config.component($0) }
+            let words = [dependency.apiName, trigger?.label, trigger?.value?.stringValue].compactMap { $0?.lowercased() }
+            if words.contains(where: { $0.contains("think") }) { return endpoint(of: dependency) }
+        }
+        return nil
     }
 
     /// The `/info` parameter names of a named endpoint, by input position. `/info` leaves out

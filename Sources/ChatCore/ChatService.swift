@@ -98,7 +98,7 @@ public final class ChatService: Sendable {
     /// - Parameter history: the earlier turns to send (`/context on`); dropped, with a note,
     ///   when the endpoint takes none.
     public func run(userTurn: String, systemPrompt: String, modelSize: String, history: [ChatExchange] = [],
-             post: (TurnDriver.Event) -> Void) async -> ChatController.Input {
+                    thinking: ThinkingRequest = ThinkingRequest(), post: (TurnDriver.Event) -> Void) async -> ChatController.Input {
         var driver = TurnDriver(maxRetries: retry.maxRetries)
         let (client, hub, tokenSent) = target.withLock { ($0.client, $0.hub, $0.tokenSent) }
         do {
@@ -113,12 +113,19 @@ public final class ChatService: Sendable {
                 post(.note("this Space's chat endpoint takes no history; the earlier turns were not sent"))
             }
             let history = space.chat.takesHistory ? history : []
-            let data = space.chat.requestData(message: userTurn, systemPrompt: system, model: model, history: history)
+            if thinking.on != nil, space.chat.thinkingSwitch == nil {
+                post(.note("this Space has no thinking switch; /think on|off changes nothing here"))
+            }
+            if thinking.budget != nil, !space.chat.takesThinkingBudget {
+                post(.note("this Space takes no thinking budget; /think budget changes nothing here"))
+            }
+            let data = space.chat.requestData(message: userTurn, systemPrompt: system, model: model, history: history, thinkingBudget: thinking.budget)
             // A Space gone to sleep since the last turn: the Hub is asked as soon as the join
             // fails, so with a Hub the retries are `awake`'s, not `submit`'s.
             var streamed = false
             try await awake(hub, askAtOnce: false, canRetry: { !streamed }, post: post) {
-                try await client.submitTurn(connection, chat: space.chat, data: data, history: history, retry: hub == nil ? retry : .none) { event, outputs in
+                try await client.submitTurn(connection, chat: space.chat, data: data, history: history, retry: hub == nil ? retry : .none,
+                                            flipThinking: thinking.on == false) { event, outputs in
                     for output in try driver.handle(event, outputs: outputs) {
                         switch output {
                         case .text, .thinking: streamed = true

@@ -1,22 +1,44 @@
 import GradioClient
 
+/// How a turn asks a Space to think: nil leaves the Space's own setting.
+public struct ThinkingRequest: Sendable, Equatable {
+    /// `/think on|off`, on a Space with a thinking switch (it starts on).
+    public var on: Bool?
+    /// `/think budget N`, on a Space whose settings take a thinking budget.
+    public var budget: Int?
+
+    public init(on: Bool? = nil, budget: Int? = nil) {
+        self.on = on
+        self.budget = budget
+    }
+}
+
 extension GradioClient {
     /// Submits one turn of a chat function: `data` from `chat.requestData`, and, for a history
     /// state, `history` set first through the endpoint's primer event in the same session (the
     /// server takes a state's value from the session, never from the join).
+    /// - Parameter flipThinking: join the endpoint's thinking switch first, in the same session
+    ///   (a fresh session starts with the Space's own setting).
     public func submitTurn(
         _ connection: GradioConnection,
         chat: ChatEndpoint,
         data: [JSONValue],
         history: [ChatExchange],
         retry: RetryPolicy = .none,
+        flipThinking: Bool = false,
         onEvent: (JobEvent, _ outputs: [JSONValue]) throws -> Void
     ) async throws {
         var primerConnection = connection
         primerConnection.endpoint = chat.historyPrimer ?? connection.endpoint
         let primerData = chat.primerData(history: history)
+        var switchConnection = connection
+        switchConnection.endpoint = chat.thinkingSwitch ?? connection.endpoint
+        let flip = flipThinking && chat.thinkingSwitch != nil
         // Primed before every join: a retried join may use a new session.
         try await submit(connection, data: data, sessionHash: GradioClient.makeSessionHash(), retry: retry, prepare: { sessionHash in
+            if flip {
+                try await submit(switchConnection, data: [.null], sessionHash: sessionHash) { _, _ in }
+            }
             guard let primerData else { return }
             try await submit(primerConnection, data: primerData, sessionHash: sessionHash) { _, _ in }
         }, onEvent: onEvent)

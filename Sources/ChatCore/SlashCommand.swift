@@ -24,6 +24,9 @@ public enum SlashCommand: Sendable, Equatable {
     case context(Bool?)
     /// `/thinking`: the last reply's reasoning; with a display, how reasoning shows from now on.
     case thinking(ThinkingDisplay?)
+    /// `/think [on | off | budget N]`: whether and how long the Space's model thinks.
+    case think(ThinkAction)
+    public enum ThinkAction: Sendable, Equatable { case show, on(Bool), budget(Int) }
     case help(String?)
     case quit
 
@@ -75,6 +78,9 @@ public enum SlashCommand: Sendable, Equatable {
         Help(name: "thinking", usage: "/thinking [collapse | show | hide]", summary: "print the last reply's reasoning, or choose how reasoning shows",
              details: "A model that thinks before it answers sends its reasoning apart from the answer; it is never part of the answer, /copy or /retry. collapse (the default): it streams dimmed under a Thinking line and folds to one line when the answer starts. show: it stays on the screen in full. hide: only the one line. /thinking prints the last reply's reasoning in full. Also --thinking.",
              completions: ThinkingDisplay.allCases.map(\.rawValue)),
+        Help(name: "think", usage: "/think [on | off | budget N]", summary: "ask the Space's model to think or not, and for how long",
+             details: "On a Space with a thinking switch (Qwen3-Demo's), /think off turns it off for the next turns (it is flipped in each turn's session before the message). /think budget N sets the Space's thinking budget (Qwen3-Demo: N times 1024 tokens, 1-38). /think shows the setting; where the Space has no such setting, the turn says so.",
+             completions: ["on", "off", "budget"]),
         Help(name: "help", usage: "/help [command]", summary: "list commands, or explain one", details: "", completions: []),
         Help(name: "quit", usage: "/quit", summary: "leave (also /exit or Ctrl-D)", details: "", completions: []),
         Help(name: "exit", usage: "/exit", summary: "leave (also /quit or Ctrl-D)", details: "", completions: []),
@@ -137,6 +143,16 @@ public enum SlashCommand: Sendable, Equatable {
             return .success(.copyCode(k))
         case "edit": return noArguments(.edit)
         case "info": return noArguments(.info)
+        case "think":
+            switch (words.first?.lowercased(), words.count) {
+            case (nil, _): return .success(.think(.show))
+            case ("on"?, 1): return .success(.think(.on(true)))
+            case ("off"?, 1): return .success(.think(.on(false)))
+            case ("budget"?, 2):
+                guard let budget = Int(words[1]), (1...1024).contains(budget) else { return .failure(ParseError("/think budget takes a number from 1 to 1024")) }
+                return .success(.think(.budget(budget)))
+            default: return .failure(ParseError("/think takes on, off, or budget and a number"))
+            }
         case "thinking":
             guard let word = words.first else { return .success(.thinking(nil)) }
             guard words.count == 1, let display = ThinkingDisplay(rawValue: word.lowercased()) else {

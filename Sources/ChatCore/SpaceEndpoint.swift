@@ -81,6 +81,9 @@ public struct SpaceEndpoint: Sendable {
             lines.append("gradio: no config (\(note ?? "not read")); the Qwen2.5 preset")
         }
         lines.append("endpoint: /\(chat.endpoint.apiName) (fn_index \(chat.endpoint.fnIndex), \(chat.shape.rawValue)); reply from output \(chat.replyOutputIndex) (\(chat.replyOutputType))")
+        if let toggle = chat.thinkingSwitch {
+            lines.append("thinking switch: /\(toggle.apiName) (fn_index \(toggle.fnIndex)), flipped in the turn's session by /think off")
+        }
         lines.append("inputs:")
         for (index, input) in chat.inputs.enumerated() {
             let name = input.type + (input.label.map { " \"\(Self.shortLabel($0))\"" } ?? "")
@@ -109,7 +112,7 @@ public struct SpaceEndpoint: Sendable {
                 members.append("\(key): the model (--model)\(shownDefault); choices: \(form.modelChoices.joined(separator: " "))")
             }
             for key in input.defaultValue.objectValue?.keys ?? [] where key != form.systemKey && key != form.modelKey {
-                members.append("\(key): default \(Self.shortLabel(input.defaultValue[key]?.jsonText ?? "null"))")
+                members.append("\(key): default \(Self.shortLabel(input.defaultValue[key]?.jsonText ?? "null"))" + (key == form.budgetKey ? " (/think budget N)" : ""))
             }
             return "a settings form: " + members.joined(separator: "; ")
         case .slider(let minimum, let maximum, let step):

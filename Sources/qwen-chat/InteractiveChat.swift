@@ -111,9 +111,10 @@ final class InteractiveChat {
         let notes = Mutex<[String]>([])
         let done = DispatchSemaphore(value: 0)
         let service = self.service
+        let think = controller.settings.think
         runningRequest = Task.detached {
             let end = await service.run(userTurn: request.userTurn, systemPrompt: request.systemPrompt, modelSize: request.modelSize,
-                                        history: request.context) { event in
+                                        history: request.context, thinking: think) { event in
                 if let input = event.input {
                     inbox.withLock { $0.append(input) }
                 } else if case .note(let note) = event {

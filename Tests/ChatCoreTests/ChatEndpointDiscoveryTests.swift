@@ -232,3 +232,33 @@ struct FormDiscoveryTests {
         #expect(defaults[1].isSemanticallyEqual(to: try JSONValue.parse(#"{"model":"qwen3-235b-a22b","sys_prompt":"You are a helpful and harmless assistant.","thinking_budget":38}"#)))
     }
 }
+
+@Suite("Discovery on Qwen3-Demo's recorded config (harness/qwen3_demo, Gradio 5.27.0)")
+struct Qwen3DemoConfigTests {
+    @Test("add_message with its form, its eight models, its budget and its thinking switch")
+    func recorded() throws {
+        let chat = try ChatEndpoint.discover(in: config("qwen3-demo/config.json"), info: JSONValue.parse(Fixtures.bytes("qwen3-demo/info.json")))
+        #expect(chat.endpoint == GradioEndpoint(apiName: "add_message", fnIndex: 13, triggerID: 31))
+        #expect(roles(chat) == ["message", "form[sys_prompt,model]", "fixed", "fixed"])
+        #expect(chat.modelChoices?.count == 8)
+        #expect(chat.defaultModel == "qwen3-235b-a22b")
+        #expect(chat.takesThinkingBudget)
+        #expect(chat.thinkingSwitch?.apiName == "toggle_thinking")
+        #expect(chat.thinkingSwitch?.fnIndex == 3)
+        let data = chat.requestData(message: "hi", systemPrompt: nil, model: "qwen3-8b", thinkingBudget: 5)
+        #expect(data[1]["model"] == .string("qwen3-8b"))
+        #expect(data[1]["thinking_budget"]?.intValue == 5)
+        #expect(data[1]["sys_prompt"] == .string("You are a helpful and harmless assistant."))
+    }
+
+    @Test("/think parses on, off and a budget")
+    func thinkCommand() {
+        #expect(SlashCommand.parse("/think") == .success(.think(.show)))
+        #expect(SlashCommand.parse("/think off") == .success(.think(.on(false))))
+        #expect(SlashCommand.parse("/think budget 5") == .success(.think(.budget(5))))
+        #expect((try? SlashCommand.parse("/think budget 0").get()) == nil)
+        var controller = ChatController(settings: ChatSettings())
+        #expect(controller.handle(.line("/think off"), now: 1) == [.show("think: off; budget: the Space's own")])
+        #expect(controller.settings.think == ThinkingRequest(on: false, budget: nil))
+    }
+}

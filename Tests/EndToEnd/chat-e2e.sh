@@ -223,6 +223,16 @@ if [ -n "${QWEN_CHAT_TEST_QWEN3DEMO_URL:-}" ]; then
     check "the answer comes from the Space's default model" '^Echo from qwen3-235b-a22b: you said «hello qwen3»' 10
     check "the prompt names the Space's model" '^qwen3-235b-a22b› $'
     pane | grep -q 'Qwen2.5' && fail "Qwen2.5 named on the Qwen3 Space" || pass "Qwen2.5 is named nowhere"
+    keys "/think off" Enter
+    keys "/think budget 5" Enter
+    check "/think says what the next turns ask for" 'think: off; budget: 5'
+    keys "quiet qwen3" Enter
+    check "the answer comes without reasoning" '^Echo from qwen3-235b-a22b: you said «quiet qwen3»' 10
+    q3=$(tail -n 1 "${QWEN_CHAT_TEST_QWEN3DEMO_LOG:-/dev/null}" 2>/dev/null)
+    case "$q3" in
+        *'"thinking": false'*'"thinking_budget": 5'* | *'"thinking_budget": 5'*'"thinking": false'*) pass "the Space was asked not to think, with a budget of 5" ;;
+        *) fail "the Space's log: $q3" ;;
+    esac
     keys "/quit" Enter
     check "/quit exits with status 0" 'EXITED rc=0'
 else
