@@ -1,4 +1,5 @@
 import GradioClient
+import TestSupport
 import Testing
 @testable import ChatCore
 
@@ -196,5 +197,55 @@ struct TranscriptThinkingTests {
         #expect(controller.handle(.line("/thinking show"), now: 5) == [.show("thinking: show")])
         #expect(controller.settings.thinking == .show)
         #expect(controller.handle(.line("/thinking loud"), now: 5) == [.showError("/thinking takes collapse, show or hide")])
+    }
+}
+
+@Suite("ReplyTracker with reasoning: random streams")
+struct ReplyTrackerThinkingPropertyTests {
+    private static let replies = [
+        thinkReply, "plain answer with <think> inside", "<think>never closed", "<think></think>answer right away",
+        "\n\n<think>after blank lines</think>\n\nanswer", "<thi", "<think>\nA\n</think>\n\n你好 👋 done",
+    ]
+
+    /// Appends in random pieces, now and then the whole value instead (as a Space sends after a
+    /// rewrite): whatever the updates were, applying them gives the split of the final text.
+    @Test("applying the updates gives the split of the final text", arguments: 0..<40)
+    func randomStreams(seed: Int) throws {
+        var rng = SplitMix64(seed: UInt64(seed))
+        let reply = Self.replies[seed % Self.replies.count]
+        let characters = Array(reply)
+        var tracker = ReplyTracker(outputIndex: 0)
+        var answer = "", thinking = ""
+        func take(_ updates: [ReplyUpdate]) {
+            for update in updates {
+                switch update {
+                case .answer(.delta(let text)): answer += text
+                case .answer(.revised(let text)): answer = text
+                case .thinking(.delta(let text)): thinking += text
+                case .thinking(.revised(let text)): thinking = text
+                }
+            }
+        }
+        var sent = 0
+        var value: JSONValue = .array([.array([.string("q"), .string("")])])
+        take(tracker.updates(outputs: [value], edits: nil))
+        while sent < characters.count {
+            let count = Int.random(in: 1...5, using: &rng)
+            let piece = String(characters[sent..<min(sent + count, characters.count)])
+            sent += piece.count
+            if Int.random(in: 0..<6, using: &rng) == 0 {
+                value = .array([.array([.string("q"), .string(String(characters[0..<sent]))])])
+                take(tracker.updates(outputs: [value], edits: nil))
+            } else {
+                let op = EditOperation(.append, [.index(0), .index(1)], .string(piece))
+                try value.apply(op)
+                take(tracker.updates(outputs: [value], edits: [[op]]))
+            }
+        }
+        take(tracker.finishUpdates(outputs: [value]))
+        let expected = ThinkTagSplitter.split(reply)
+        #expect(answer == expected.answer, "\(reply.debugDescription)")
+        #expect(thinking == expected.thinking, "\(reply.debugDescription)")
+        #expect(tracker.text == answer && tracker.thinking == thinking)
     }
 }
