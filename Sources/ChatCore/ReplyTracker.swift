@@ -32,6 +32,9 @@ public struct ReplyTracker: Sendable {
     /// held by the outputs, this tracker and the transcript, and that is enough).
     private var rawHead = ""
     private var rawInAnswer = false
+    /// Set when the answer is not a suffix of the raw text (white space before `<think>`): both
+    /// are kept, and no more attempts are made.
+    private var rawSettled = false
     private var thought = TextChannel()
     private var splitter = ThinkTagSplitter()
     private var inlineThinking = ""
@@ -107,16 +110,17 @@ public struct ReplyTracker: Sendable {
                 inlineThinking += split.thinking
                 thinkingDelta += split.thinking
                 answerDelta += split.answer
-                if !rawInAnswer { settleRaw(answer: text + answerDelta) }
+                if !rawSettled, splitter.passesThrough { settleRaw(answer: text + answerDelta) }
             case .revised(let full):
                 splitter = ThinkTagSplitter()
                 let split = splitter.feed(full)
                 rawHead = full
                 rawInAnswer = false
+                rawSettled = false
                 inlineThinking = split.thinking
                 answerNow = split.answer
                 rewritten = true
-                settleRaw(answer: split.answer)
+                if splitter.passesThrough { settleRaw(answer: split.answer) }
             }
         }
         guard rewritten else { return tell(thinkingDelta: thinkingDelta, answerDelta: answerDelta) }
@@ -145,7 +149,8 @@ public struct ReplyTracker: Sendable {
     /// Once the answer proper streams (the splitter passes text on as it is), the raw text is
     /// its head and the told answer: stop keeping a second copy of the answer.
     private mutating func settleRaw(answer: String) {
-        guard !rawInAnswer, splitter.passesThrough, rawHead.hasUTF8Suffix(answer) else { return }
+        rawSettled = true
+        guard rawHead.hasUTF8Suffix(answer) else { return }
         rawHead = String(Substring(rawHead.utf8.dropLast(answer.utf8.count)))
         rawInAnswer = true
     }

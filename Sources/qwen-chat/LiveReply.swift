@@ -39,20 +39,22 @@ final class LiveReply: Sendable {
         color = options.color
     }
 
+    /// Under the state lock, like the fold in `drawFrame`: an update from the request task
+    /// can never be drawn between the fold and the updates held for it (out of order).
     func update(_ update: TextUpdate) {
-        let hold = state.withLock { state -> Bool in
+        state.withLock { state in
             state.text = nil
-            guard !state.folded else { return false }
-            // The answer started with no reasoning before it: reasoning that comes after it
-            // is kept in the transcript, not drawn into the answer.
-            guard !state.thinking.isEmpty else {
+            if !state.folded {
+                // Reasoning before the answer: hold the answer until the fold is drawn. With
+                // none, later reasoning is kept in the transcript, not drawn into the answer.
+                guard state.thinking.isEmpty else {
+                    state.held.append(update)
+                    return
+                }
                 state.folded = true
-                return false
             }
-            state.held.append(update)
-            return true
+            apply(update)
         }
-        if !hold { apply(update) }
     }
 
     private func apply(_ update: TextUpdate) {
@@ -92,7 +94,9 @@ final class LiveReply: Sendable {
         guard !state.thinking.isEmpty else { return state.text.map { [spinner + " " + $0] } ?? [] }
         guard thinkingDisplay != .hide else { return [spinner + " Thinking…"] }
         var tail: [Substring] = []
-        var rest = state.thinking[...]
+        // The window needs the end of the reasoning only: per token this costs the same however
+        // long the reasoning (or its last paragraph) is.
+        var rest = state.thinking.suffix(Self.windowLines * 400)
         while tail.count < Self.windowLines, let end = rest.lastIndex(where: { !$0.isWhitespace }) {
             rest = rest[...end]
             let start = rest.lastIndex(where: \.isNewline).map { rest.index(after: $0) } ?? rest.startIndex
@@ -120,26 +124,27 @@ final class LiveReply: Sendable {
             let width = TerminalControl.width()
             renderer.withLock { $0.resize(width: width) }
         }
-        let held = state.withLock { state -> [TextUpdate]? in
-            guard !state.held.isEmpty else { return nil }
-            defer { state.held = [] }
-            return state.held
-        }
-        if let held {
-            fold()
-            for update in held { apply(update) }
-        }
+        drainHeld()
         stepSpinner()
         let bytes = renderer.withLock { $0.frame() }
         if !bytes.isEmpty { output.write(bytes) }
     }
 
-    /// The reasoning folds to one line (or, with `show`, is printed in full) above the answer.
-    private func fold() {
-        let (thinking, since) = state.withLock { state -> (String, ContinuousClock.Instant?) in
-            defer { state.folded = true }
-            return state.folded ? ("", nil) : (state.thinking, state.thinkingSince)
+    /// The fold, then the answer updates held for it, under the state lock (see `update`).
+    private func drainHeld(evenIfNone: Bool = false) {
+        state.withLock { state in
+            guard evenIfNone || !state.held.isEmpty else { return }
+            if !state.folded {
+                state.folded = true
+                fold(state.thinking, since: state.thinkingSince)
+            }
+            for update in state.held { apply(update) }
+            state.held = []
         }
+    }
+
+    /// The reasoning folds to one line (or, with `show`, is printed in full) above the answer.
+    private func fold(_ thinking: String, since: ContinuousClock.Instant?) {
         guard !thinking.isEmpty else { return }
         // Clear the status area first: the fold is written where it was.
         let clear = renderer.withLock { renderer -> [UInt8] in
@@ -167,12 +172,7 @@ final class LiveReply: Sendable {
 
     /// Everything committed; the cursor on a fresh line.
     func finish() {
-        let held = state.withLock { state -> [TextUpdate] in
-            defer { state.held = [] }
-            return state.held
-        }
-        fold()
-        for update in held { apply(update) }
+        drainHeld(evenIfNone: true)
         let bytes = renderer.withLock { $0.finish() }
         output.write(bytes)
     }

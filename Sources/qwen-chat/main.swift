@@ -125,7 +125,7 @@ func waitFor<T: Sendable>(
         if let first = cancelled {
             if interrupts > first.interrupts || (terminated && !first.terminated) || first.at.duration(to: .now) > .seconds(3) {
                 abandon()
-                fail("interrupted", code: 130)
+                fail("interrupted", code: InterruptFlag.sigterm.load(ordering: .relaxed) ? 143 : 130)
             }
         } else if InterruptFlag.interrupted {
             cancelled = (.now, interrupts, terminated)

@@ -91,6 +91,22 @@ struct HostileInputTests {
         #expect(reads < 20)
     }
 
+    @Test("a field line that arrives whole in one read is held to the field limit; dataX… is not data")
+    func fieldLimits() {
+        var whole = ServerSentEventParser(maximumEventBytes: 1 << 20, maximumFieldBytes: 100)
+        _ = whole.feed(Array(("event: " + String(repeating: "e", count: 500) + "\n").utf8))
+        #expect(whole.overflowed)
+        var named = ServerSentEventParser(maximumEventBytes: 1 << 20, maximumFieldBytes: 100)
+        _ = named.feed(Array("dataaaa".utf8))
+        for _ in 0..<10 { _ = named.feed(Array(String(repeating: "a", count: 50).utf8)) }
+        #expect(named.overflowed)
+        var data = ServerSentEventParser(maximumEventBytes: 1 << 20, maximumFieldBytes: 100)
+        _ = data.feed(Array("data: ".utf8))
+        for _ in 0..<10 { _ = data.feed(Array(String(repeating: "a", count: 50).utf8)) }
+        #expect(!data.overflowed)
+        #expect(data.feed(Array("\n\n".utf8)).count == 1)
+    }
+
     @Test("many data lines of one event add up to the limit")
     func manyDataLines() throws {
         var parser = ServerSentEventParser(maximumEventBytes: 1000)

@@ -54,8 +54,9 @@ public struct ServerSentEventParser: Sendable {
     /// How long a line held over chunks may grow, from its first bytes (held, then `more`):
     /// a `data` line as long as an event's data, any other as long as a field.
     private func lineLimit(then more: UnsafeBufferPointer<UInt8>) -> Int {
-        let name = Array((line.prefix(4) + more.prefix(4)).prefix(4))
-        return name == Array("data".utf8) ? maximumEventBytes : maximumFieldBytes
+        // `data:` (or what may still become it); `dataX…:` is another field.
+        let start = Array((line.prefix(5) + more.prefix(5)).prefix(5))
+        return Array("data:".utf8).starts(with: start) ? maximumEventBytes : maximumFieldBytes
     }
 
     /// Parses a chunk and returns the events it completed, in order.
@@ -238,6 +239,9 @@ public struct ServerSentEventParser: Sendable {
                 data.append(contentsOf: value)
             }
             hasData = true
+        } else if line.count > maximumFieldBytes {
+            // A field line that came whole in one read is held to the same limit.
+            return overflow()
         } else if Self.isName(name, "event") {
             eventType = String(decoding: value, as: UTF8.self)
         } else if Self.isName(name, "id") {
