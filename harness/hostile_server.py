@@ -884,6 +884,16 @@ class TableRows(Space):
 
 
 @scenario
+class InjectThinking(Space):
+    name = "inject-thinking"
+    doc = 'a reply whose inline <think> reasoning (and answer) hide the escape sequences, streamed in 3-char tokens'
+
+    async def stream(self, out, job):
+        reply = "<think>\nreasoning " + EVIL + "\nmore\n</think>\n\nanswer " + EVIL
+        await normal_reply(out, job, reply)
+
+
+@scenario
 class LongLine(Space):
     name = "long-line"
     doc = 'a reply that is one 4 MB line with no line break, streamed in 2,000 appends'

@@ -379,7 +379,8 @@ public struct ChatController: Sendable {
         return "(\(formatSeconds(elapsed)), \(characters) characters, \(Int(rate.rounded())) characters/s)"
     }
 
-    static func formatSeconds(_ seconds: Double) -> String {
+    /// "3.2 s".
+    public static func formatSeconds(_ seconds: Double) -> String {
         let tenths = Int((seconds * 10).rounded())
         return "\(tenths / 10).\(tenths % 10) s"
     }

@@ -80,6 +80,7 @@ public struct ReplyTracker: Sendable {
             guard case .answer(let answer) = update else { return last }
             switch (last, answer) {
             case (.delta(let a)?, .delta(let b)): return .delta(a + b)
+            case (.revised(let a)?, .delta(let b)): return .revised(a + b)
             default: return answer
             }
         }

@@ -152,9 +152,9 @@ final class LiveReply: Sendable {
             return renderer.frame()
         }
         output.write(clear)
-        let seconds = since.map { Double($0.duration(to: .now).components.seconds) + Double($0.duration(to: .now).components.attoseconds) / 1e18 } ?? 0
+        let seconds = since.map { min($0.duration(to: .now) / .seconds(1), 1e6) } ?? 0
         let words = thinking.split(whereSeparator: \.isWhitespace).count
-        let line = "▸ Thought for \(formatSeconds(seconds)) · \(words) word\(words == 1 ? "" : "s")"
+        let line = "▸ Thought for \(ChatController.formatSeconds(seconds)) · \(words) word\(words == 1 ? "" : "s")"
         var text: TerminalText = ""
         if thinkingDisplay == .show {
             let body = TerminalText(untrusted: String(thinking.trimmingTrailingWhitespace())).text.replacing("\n", with: "\r\n")
@@ -163,11 +163,6 @@ final class LiveReply: Sendable {
             text += color ? "\u{1B}[2m\(line)\u{1B}[0m\r\n" : "\(line)\r\n"
         }
         output.write(text)
-    }
-
-    private func formatSeconds(_ seconds: Double) -> String {
-        let tenths = Int((min(max(seconds, 0), 1e6) * 10).rounded())
-        return "\(tenths / 10).\(tenths % 10) s"
     }
 
     /// Everything committed; the cursor on a fresh line.

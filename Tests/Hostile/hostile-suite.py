@@ -570,6 +570,18 @@ def inject_oneshot():
     return expect_reply(oneshot("inject"), "Echo: hello")
 
 
+@check("inject-thinking", "escapes in a reply's <think> reasoning: piped, --json, and drawn live on a pty with --thinking show -> exit 0, no escape")
+def inject_thinking():
+    problems = []
+    for extra, tty in [((), False), (("--json",), False), (("--thinking", "show"), True), (("--thinking", "collapse"), True)]:
+        r = oneshot("inject-thinking", *extra, tty=tty)
+        if not r.killed and r.code != 0:
+            problems.append(f"{' '.join(extra) or 'piped'}: {r.describe_exit()}, want exit 0")
+        if not extra and not r.killed and (not r.stdout.startswith("answer ") or "reasoning" in r.stdout):
+            problems.append(f"piped stdout is not the answer alone: {clip(r.stdout)!r}")
+    return problems
+
+
 @check("inject-describe", "--describe of a config full of escapes -> exit 0, no escape")
 def inject_describe():
     r = oneshot("inject", "--describe", message=None)

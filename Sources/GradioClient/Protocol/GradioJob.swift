@@ -112,12 +112,8 @@ public struct GradioJob: Sendable {
                 guard case .array(let wire) = item else { throw EditError("output \(index) is not a list of edits") }
                 let ops = try wire.map(EditOperation.init(wire:))
                 // What the ops add: an upper bound (a replace may shrink the value), made
-                // exact when it passes the limit. Counted before applying, so that one huge
-                // op is refused before it is built into the outputs.
+                // exact below when it passes the limit.
                 outputBytes += ops.reduce(0) { $0 + $1.value.textSize }
-                if outputBytes > maximumOutputBytes, outputs!.reduce(0, { $0 + $1.textSize }) + ops.reduce(0, { $0 + $1.value.textSize }) > maximumOutputBytes {
-                    return tooLarge()
-                }
                 try outputs![index].apply(ops)
                 allEdits.append(ops)
             }
