@@ -75,6 +75,7 @@ DOCUMENT_REPLY = (
     "Done: *italic*, `code`, a [link](https://example.com)."
 )
 LONG_FILLER = "The quick brown fox jumps over the lazy dog. "
+TALL_END = "**The end.**"
 # Qwen3-style inline reasoning: the 3-character tokens cut both tags ("<th", "ink", ">\nT", ...).
 THINK_REPLY = "<think>\nThe user asks for 2+2.\nTwo and two make four.\n</think>\n\nThe answer is 4."
 THINK_ANSWER = "The answer is 4."
@@ -153,6 +154,9 @@ def _stream(query, system, echo_model):
         text = THINK_REPLY
         if "TRIGGER_THINK_SLOW" in query:
             delay = SLOW_TOKEN_DELAY
+    elif "TRIGGER_TALL" in query:
+        # A long paragraph whose end closes an emphasis: the live line's look changes at its end.
+        text = _long_reply(query.replace("TRIGGER_TALL", "TRIGGER_LONG")) + TALL_END
     elif "TRIGGER_LONG" in query:
         text = _long_reply(query)
     elif "TRIGGER_SLOW" in query:

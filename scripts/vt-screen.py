@@ -4,7 +4,8 @@
 Usage: vt-screen.py [FILE] --cols N --rows M [--resize OFFSET:COLS ...] [--reflow]
 
 Reads bytes from FILE (or stdin) and prints one JSON object:
-  {"lines": [...rstripped rows...], "cursor": [x, y], "title": "...", "cleared": bool}
+  {"lines": [...rstripped rows...], "scrollback": [...rows scrolled off, oldest first...],
+   "cursor": [x, y], "title": "...", "cleared": bool}
 "cleared" is true if anything asked for a whole-screen erase (ED 2/3) or a reset (RIS).
 
 pyte's own draw() counts widths per code point and stops drawing a run at the first
@@ -17,7 +18,8 @@ last column instead of wrapping it. Our renderer targets modern grapheme-aware t
   * keeps xterm's pending-wrap (deferred autowrap) behaviour.
 --resize OFFSET:COLS resizes the screen after OFFSET input bytes. Without --reflow the
 resize behaves like xterm (rows are truncated/extended, not rewrapped); with --reflow
-soft-wrapped rows are re-joined and rewrapped at the new width, as most modern terminals do.
+soft-wrapped rows are re-joined and rewrapped at the new width, as most modern terminals do, and
+the cursor stays on its row (as in tmux): rows the rewrap adds above it go into the scrollback.
 """
 import argparse
 import json
@@ -54,6 +56,7 @@ class GraphemeScreen(pyte.Screen):
         self.join = False       # previous scalar was ZWJ
         self.ri_open = False    # previous cluster is a lone regional indicator
         self.soft = set()       # rows that continue the previous row (autowrapped)
+        self.scrollback = []    # rows scrolled off the top, oldest first
 
     def _wrap(self):
         self.carriage_return()
@@ -119,6 +122,8 @@ class GraphemeScreen(pyte.Screen):
     def index(self):
         top, bottom = self.margins or pyte.screens.Margins(0, self.lines - 1)
         if self.cursor.y == bottom:  # scrolling shifts the soft-wrap marks up
+            if top == 0:
+                self.scrollback.append(self.row_text(0).rstrip())
             self.soft = {r - 1 for r in self.soft if r - 1 >= top}
         super().index()
 
@@ -181,7 +186,10 @@ class GraphemeScreen(pyte.Screen):
         while len(new_rows) > cursor[0] + 1 and not new_rows[-1]:
             new_rows.pop()
         # keep the bottom of the content on screen
-        drop = max(0, max(len(new_rows), cursor[0] + 1) - self.lines)
+        # keep the cursor on its row, as tmux does: rows the rewrap adds above it go into the
+        # scrollback
+        drop = max(0, max(len(new_rows), cursor[0] + 1) - self.lines, cursor[0] - self.cursor.y)
+        self.scrollback.extend("".join(row).rstrip() for row in new_rows[:drop])
         new_rows = new_rows[drop:]
         self.resize(self.lines, cols)
         for y in range(self.lines):
@@ -220,7 +228,8 @@ def main():
             screen.last = None
     stream.feed(data[pos:])
     lines = [screen.row_text(y).rstrip() for y in range(screen.lines)]
-    print(json.dumps({"lines": lines, "cursor": [screen.cursor.x, screen.cursor.y],
+    print(json.dumps({"lines": lines, "scrollback": screen.scrollback,
+                      "cursor": [screen.cursor.x, screen.cursor.y],
                       "title": screen.title, "cleared": screen.cleared,
                       "runs": [style_runs(screen, y, len(lines[y])) for y in range(screen.lines)]},
                      ensure_ascii=False))

@@ -124,7 +124,7 @@ final class InteractiveChat {
             inbox.withLock { $0.append(end) }
             done.signal()
         }
-        live = LiveReply(options: RenderOptions(color: color, markdown: controller.settings.markdown && color, width: TerminalControl.width()),
+        live = LiveReply(options: RenderOptions(color: color, markdown: controller.settings.markdown && color, width: TerminalControl.width(), height: TerminalControl.height()),
                          thinking: controller.settings.thinking)
         live?.status("waiting for the Space…")
         TerminalControl.suppressEcho()

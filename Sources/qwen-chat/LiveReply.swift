@@ -121,8 +121,8 @@ final class LiveReply: Sendable {
     /// Called on the main thread's tick.
     func drawFrame() {
         if WindowSizeFlag.take() {
-            let width = TerminalControl.width()
-            renderer.withLock { $0.resize(width: width) }
+            let width = TerminalControl.width(), height = TerminalControl.height()
+            renderer.withLock { $0.resize(width: width, height: height) }
         }
         drainHeld()
         stepSpinner()

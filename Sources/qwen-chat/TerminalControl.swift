@@ -20,6 +20,13 @@ enum TerminalControl {
         return 80
     }
 
+    /// Rows of the terminal on `fd`, nil when they cannot be read.
+    static func height(fd: Int32 = 1) -> Int? {
+        var size = winsize()
+        if ioctl(fd, UInt(TIOCGWINSZ), &size) == 0, size.ws_row > 0 { return Int(size.ws_row) }
+        return nil
+    }
+
     /// The terminal modes at start-up, restored on exit (also from the SIGTERM handler).
     nonisolated(unsafe) static var startupModes: termios?
 

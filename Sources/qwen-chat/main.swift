@@ -176,7 +176,7 @@ guard let userTurn else {
 
 let stdoutIsTerminal = isatty(1) == 1
 let live: LiveReply? = stdoutIsTerminal && !options.json && !options.raw
-    ? LiveReply(options: RenderOptions(color: color, markdown: options.markdownEnabled(stdoutIsTerminal: true), width: TerminalControl.width()),
+    ? LiveReply(options: RenderOptions(color: color, markdown: options.markdownEnabled(stdoutIsTerminal: true), width: TerminalControl.width(), height: TerminalControl.height()),
                 thinking: options.thinking)
     : nil
 let output = BufferedOutput(.standardOutput)

@@ -239,6 +239,44 @@ else
     fail "QWEN_CHAT_TEST_QWEN3DEMO_URL is not set (scripts/test starts harness/qwen3_demo)"
 fi
 
+# A reply taller than the screen is in the scrollback once (what scrolled off while it was live
+# is final, never drawn again), also when its look changes at the end (an emphasis closes): 100x40,
+# 80x24, and 80x24 made 64 columns wide mid-reply.
+HARNESS_DIR="$(dirname "${BASH_SOURCE[0]}")/../../harness"
+python3 -c 'import ast,sys
+v = {n.targets[0].id: ast.literal_eval(n.value) for n in ast.parse(open(sys.argv[1]).read()).body
+     if isinstance(n, ast.Assign) and n.targets[0].id in ("LONG_FILLER", "TOKEN_CHARS", "TALL_END")}
+sys.stdout.write((v["LONG_FILLER"] * 200)[: 1600 * v["TOKEN_CHARS"]] + v["TALL_END"].replace("**", ""))' "$HARNESS_DIR/scripted_model.py" > "$HOME_DIR/long.want"
+tall_reply() { # COLS ROWS [COLS-AFTER-A-RESIZE]
+    $T kill-server 2>/dev/null; sleep 0.2
+    $T new-session -d -s qc -x "$1" -y "$2" "env -u NO_COLOR HOME='$HOME_DIR' XDG_STATE_HOME='$HOME_DIR/state' XDG_DATA_HOME='$HOME_DIR/data' TERM=xterm-256color LANG=C.UTF-8 bash --norc --noprofile"
+    keys "'$BIN' --url '$URL' 'TRIGGER_TALL 1600'; echo LONG-DONE rc=\$?" Enter
+    if [ -n "${3:-}" ]; then
+        wait_for 'lazy dog\. The quick brown fox' 10 && sleep 2
+        $T resize-window -t qc -x "$3" 2>/dev/null
+    fi
+    wait_for "^LONG-DONE rc=0" 60 || { echo "FAIL - the long reply at $1x$2 did not finish"; return; }
+    $T capture-pane -t qc -p -J -S - > "$HOME_DIR/long.pane"
+    python3 - "$HOME_DIR/long.want" "$HOME_DIR/long.pane" "$1x$2${3:+ then $3 columns}" <<'PY'
+import sys
+want = open(sys.argv[1], encoding="utf-8").read().strip()
+pane = open(sys.argv[2], encoding="utf-8").read()
+where = sys.argv[3]
+# Rows joined by -J lose the spaces at a wrap; compare without spaces.
+flat_want, flat_pane = want.replace(" ", ""), pane.replace(" ", "").replace("\n", "")
+n, foxes = flat_pane.count(flat_want), flat_pane.count("brownfox")
+if n == 1 and foxes == flat_want.count("brownfox"):
+    print(f"ok   - a reply taller than the screen is in the scrollback once ({where})")
+else:
+    print(f"FAIL - {where}: the reply found {n} times, {foxes} foxes (want 1 and {flat_want.count('brownfox')})")
+PY
+}
+for args in "100 40" "80 24" "80 24 64"; do
+    while read -r line; do
+        case "$line" in "ok   - "*) pass "${line#ok   - }" ;; *) fail "${line#FAIL - }" ;; esac
+    done < <(tall_reply $args)
+done
+
 # Piped output is the exact reply, whatever --markdown says: rendering is for terminals only.
 HARNESS="$(dirname "${BASH_SOURCE[0]}")/../../harness/scripted_model.py"
 python3 -c 'import ast,sys

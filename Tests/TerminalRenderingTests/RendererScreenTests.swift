@@ -210,9 +210,14 @@ struct RendererScreenTests {
         #expect(a.content == ["Title", "Some bold, it, code text.", "swift", "let x = 1 // **not bold**", "│ quote", "• item", "1. first",
                               String(repeating: "─", count: 40), "end"])
         #expect(a.content == b.content)
-        let label = styled.bytes.containsSequence(Array("\u{1B}[2mswift".utf8))
-        let comment = styled.bytes.containsSequence(Array("\u{1B}[90m// **not bold**".utf8))
-        let bold = styled.bytes.containsSequence(Array("\u{1B}[1mbold\u{1B}[0m".utf8))
+        // The styles, from a reply drawn in one frame (streamed, a run may be drawn in pieces).
+        var whole = Session(width: 60, color: true, markdown: true)
+        whole.append([md])
+        whole.finish()
+        #expect(try VTScreen.run(whole.bytes, cols: 60).content == a.content)
+        let label = whole.bytes.containsSequence(Array("\u{1B}[2mswift".utf8))
+        let comment = whole.bytes.containsSequence(Array("\u{1B}[90m// **not bold**".utf8))
+        let bold = whole.bytes.containsSequence(Array("\u{1B}[1mbold\u{1B}[0m".utf8))
         #expect(label && comment && bold)
         #expect(!plain.bytes.containsSGR)
     }

@@ -4,6 +4,8 @@ import Foundation
 /// The screen a real VT emulator (pyte, via scripts/vt-screen.py) shows for some bytes.
 struct VTScreen {
     var lines: [String]
+    /// Rows scrolled off the top, oldest first.
+    var scrollback: [String] = []
     var cursor: (x: Int, y: Int)
     var title: String
     var cleared: Bool
@@ -16,6 +18,9 @@ struct VTScreen {
         while let last = l.last, last.isEmpty { l.removeLast() }
         return l
     }
+
+    /// Everything the terminal holds: the scrollback, then the screen's content.
+    var everything: [String] { scrollback + content }
 
     /// The repo root, from this file's path (symlinks resolved, so a scratch package that links
     /// the test folder still finds the worktree's scripts/ and .venv-tools/).
@@ -56,7 +61,7 @@ struct VTScreen {
               let lines = obj["lines"] as? [String], let cur = obj["cursor"] as? [Int]
         else { throw VTError.badOutput(String(decoding: data, as: UTF8.self)) }
         let runs = (obj["runs"] as? [[[String]]] ?? []).map { $0.map { (text: $0[0], attrs: $0[1]) } }
-        return VTScreen(lines: lines, cursor: (cur[0], cur[1]),
+        return VTScreen(lines: lines, scrollback: obj["scrollback"] as? [String] ?? [], cursor: (cur[0], cur[1]),
                         title: obj["title"] as? String ?? "", cleared: obj["cleared"] as? Bool ?? false, runs: runs)
     }
 
@@ -69,8 +74,8 @@ struct Session {
     var bytes: [UInt8] = []
     var frames = 0
 
-    init(width: Int, color: Bool = false, markdown: Bool = false, reflow: Bool = true) {
-        renderer = StreamRenderer(options: RenderOptions(color: color, markdown: markdown, width: width,
+    init(width: Int, height: Int? = nil, color: Bool = false, markdown: Bool = false, reflow: Bool = true) {
+        renderer = StreamRenderer(options: RenderOptions(color: color, markdown: markdown, width: width, height: height,
                                                          terminalReflowsOnResize: reflow))
     }
 

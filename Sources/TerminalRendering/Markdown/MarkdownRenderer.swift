@@ -106,6 +106,67 @@ struct MarkdownRenderer: Sendable {
         return out
     }
 
+    /// Prints what is held early, to keep the live region short: an open table gets its
+    /// column widths now and goes on row by row; a header candidate is taken as text.
+    mutating func releaseHeld() -> [[StyledRun]] {
+        if let c = candidate {
+            candidate = nil
+            return render(c, live: false)
+        }
+        guard var t = table, t.frozen == nil else { return [] }
+        table = nil
+        let layout = TableLayout(aligns: t.aligns, rows: t.rows, width: width)
+        t.frozen = layout
+        table = t
+        return Self.box(t, layout: layout, closed: false)
+    }
+
+    /// Forgets what is held: it stays on the screen as typed.
+    mutating func dropHeld() {
+        table = nil
+        candidate = nil
+    }
+
+    /// The start of a long live line is printed for good (`head`): how it looks, and how the
+    /// rest of the line renders from there on. Call `flush()` first: nothing may be held above it.
+    func beginContinuation(_ head: String) -> (LineContinuation, [StyledRun]) {
+        if var f = fence {
+            let runs = CodeLexer.highlight(head, language: f.language, state: &f.lexer)
+            return (.code(f.language, f.lexer), runs)
+        }
+        if head.utf8.count > Self.maxLine || Self.openingFence(head[...]) != nil {
+            return (.raw, [StyledRun(head)])
+        }
+        var copy = self
+        let runs = copy.render(head, live: false).first ?? []
+        return (.inline(Self.continuationStyle(of: head[...])), runs)
+    }
+
+    /// A line whose start was printed early (see `beginContinuation`) is complete: only the
+    /// fence state follows from it (it is never held as a table row).
+    mutating func noteContinued(_ line: String) {
+        if var f = fence {
+            if Self.isClosingFence(line[...], char: f.char, count: f.count) {
+                fence = nil
+            } else {
+                _ = CodeLexer.highlight(line, language: f.language, state: &f.lexer)
+                fence = f
+            }
+        } else if let f = Self.openingFence(line[...]) {
+            fence = Fence(char: f.char, count: f.count, language: CodeLanguage.named(f.language), lexer: CodeLexer.State())
+        }
+    }
+
+    /// The style the rest of a line continues in: a heading's (also inside a quote), or none.
+    static func continuationStyle(of line: Substring) -> TextStyle {
+        var body = line.drop(while: { $0 == " " })
+        while body.first == ">" { body = body.dropFirst().drop(while: { $0 == " " }) }
+        let hashes = body.prefix(while: { $0 == "#" }).count
+        guard (1...6).contains(hashes) else { return [] }
+        let rest = body.dropFirst(hashes)
+        return rest.isEmpty || rest.first == " " ? .heading : []
+    }
+
     private func flushTable(_ t: Table) -> [[StyledRun]] {
         if let layout = t.frozen { return [layout.bottom()] }
         return Self.box(t, layout: TableLayout(aligns: t.aligns, rows: t.rows, width: width), closed: true)
