@@ -172,5 +172,16 @@ def _stream(query, system, echo_model):
             raise ValueError("Request id: scripted, Status code: 500, error code: StreamInterrupted")
         if delay:
             time.sleep(delay)
+        if delay == SLOW_TOKEN_DELAY and i % 5 == 0:
+            _log_progress(query, i)
         partial += token
         yield partial
+
+
+def _log_progress(query, token):
+    """How far a slow reply got, one JSON line per five tokens in $REPLICA_LOG.progress: a test
+    that cancels the job sees the lines stop (the server stopped generating), not only the client."""
+    path = os.environ.get("REPLICA_LOG")
+    if path:
+        with open(path + ".progress", "a", encoding="utf-8") as f:
+            f.write(json.dumps({"query": query, "token": token}, ensure_ascii=False) + "\n")

@@ -100,10 +100,14 @@ public struct ChatController: Sendable {
     /// Whether the Space's chat endpoint takes a history; nil until it is known.
     public private(set) var endpointTakesHistory: Bool?
 
-    /// What the Space's chat endpoint takes, once known: without a history input, context
-    /// goes off (with one note, if it was on).
-    public mutating func setEndpointTakesHistory(_ takesHistory: Bool) -> [Action] {
+    /// Whether the Space keeps the conversation in its session (context keeps one session).
+    public private(set) var conversationInSession = false
+
+    /// What the Space's chat endpoint takes, once known: without a history input (or a
+    /// conversation kept in the session, `inSession`), context goes off (with one note, if it was on).
+    public mutating func setEndpointTakesHistory(_ takesHistory: Bool, inSession: Bool = false) -> [Action] {
         endpointTakesHistory = takesHistory
+        conversationInSession = inSession
         guard !takesHistory, settings.context else { return [] }
         settings.context = false
         return [.show(Self.noHistoryNote + "; context off")]
@@ -332,6 +336,7 @@ public struct ChatController: Sendable {
             if !systemChosen { settings.systemPrompt = QwenSpace.defaultSystemPrompt }
             // Whether the new Space takes a history is known once it has answered.
             endpointTakesHistory = nil
+            conversationInSession = false
             return [.switchSpace(id: id, url: url)]
         case .set(let setting, nil):
             let current = setting == .stats ? settings.showStats : settings.markdown
@@ -343,10 +348,11 @@ public struct ChatController: Sendable {
             }
             return [.show("\(setting.rawValue) \(value ? "on" : "off")")]
         case .context(nil):
-            return [.show(Self.contextDescription(settings, endpointTakesHistory: endpointTakesHistory))]
+            return [.show(Self.contextDescription(settings, endpointTakesHistory: endpointTakesHistory, inSession: conversationInSession))]
         case .context(true?):
             if endpointTakesHistory == false { return [.showError(Self.noHistoryNote + "; context stays off")] }
             settings.context = true
+            if conversationInSession { return [.show("context on: " + Self.sessionNote)] }
             return [.show("context on: the last \(settings.contextTurns) earlier turn\(settings.contextTurns == 1 ? "" : "s") with a reply go as history"
                 + (endpointTakesHistory == nil ? " (checked against the Space at the next turn)" : ""))]
         case .context(false?):
@@ -361,8 +367,11 @@ public struct ChatController: Sendable {
     }
 
     /// What `/context` and `/info` say about the mode.
-    public static func contextDescription(_ settings: ChatSettings, endpointTakesHistory: Bool?) -> String {
+    static let sessionNote = "the turns join one session of the Space, which keeps the conversation (/clear starts a new one)"
+
+    public static func contextDescription(_ settings: ChatSettings, endpointTakesHistory: Bool?, inSession: Bool = false) -> String {
         if endpointTakesHistory == false { return "context: off (" + noHistoryNote + ")" }
+        if inSession && settings.context { return "context: on (" + sessionNote + ")" }
         return settings.context
             ? "context: on (the last \(settings.contextTurns) earlier turn\(settings.contextTurns == 1 ? "" : "s") with a reply go as history)"
             : "context: off (only the system prompt and the latest message are sent; /context on sends earlier turns)"

@@ -85,10 +85,15 @@ public struct ChatEndpoint: Sendable, Equatable {
     /// state can only change inside a session, so it is joined first in the turn's session.
     /// The Space starts with thinking on.
     public var thinkingSwitch: GradioEndpoint?
+    /// The chat keeps its conversation in the session's state, with no history input
+    /// (Qwen3-Demo's add_message): earlier turns are there when a turn joins the same session.
+    public var conversationInSession: Bool
 
     public init(endpoint: GradioEndpoint, shape: Shape, inputs: [Input], replyOutputIndex: Int, replyOutputType: String,
-                historyFormat: HistoryFormat? = nil, historyPrimer: GradioEndpoint? = nil, thinkingSwitch: GradioEndpoint? = nil) {
+                historyFormat: HistoryFormat? = nil, historyPrimer: GradioEndpoint? = nil, thinkingSwitch: GradioEndpoint? = nil,
+                conversationInSession: Bool = false) {
         self.thinkingSwitch = thinkingSwitch
+        self.conversationInSession = conversationInSession
         self.endpoint = endpoint
         self.shape = shape
         self.inputs = inputs
@@ -100,6 +105,10 @@ public struct ChatEndpoint: Sendable, Equatable {
 
     /// Whether earlier exchanges can be sent to this endpoint.
     public var takesHistory: Bool { historyFormat != nil }
+
+    /// Whether a turn can carry the conversation (`/context on`): as a history, or by keeping
+    /// one session for it.
+    public var takesContext: Bool { takesHistory || conversationInSession }
 
     /// The model input's choices; nil when the endpoint has no model input.
     public var modelChoices: [String]? {
@@ -252,6 +261,7 @@ extension ChatEndpoint {
         let shape: Shape
         let historyIndex: Int?
         let replyIndex: Int
+        var inSession = false
         if let chatbotInput, let chatbotOutput {
             shape = .chatbot
             historyIndex = chatbotInput
@@ -260,6 +270,7 @@ extension ChatEndpoint {
             shape = .chatbot
             historyIndex = nil
             replyIndex = chatbotOutput
+            inSession = components.contains { $0.type == "state" }
         } else if components.indices.contains(messageIndex + 1), components[messageIndex + 1].type == "state",
                   chatbotOutput == nil, let first = outputs.first, ["textbox", "json", "markdown"].contains(first.type) {
             shape = .chatInterface
@@ -316,7 +327,8 @@ extension ChatEndpoint {
             replyOutputType: outputs[replyIndex].type,
             historyFormat: historyFormat,
             historyPrimer: historyPrimer,
-            thinkingSwitch: thinkingSwitch(states: components.filter { $0.type == "state" }.map(\.id), in: config)
+            thinkingSwitch: thinkingSwitch(states: components.filter { $0.type == "state" }.map(\.id), in: config),
+            conversationInSession: inSession
         )
     }
 

@@ -39,7 +39,8 @@ public struct ChatInfo: Sendable {
         lines.append(settings.modelChoices.isEmpty ? "model: the Space's own (its chat endpoint has no model choice)"
                      : "model: \(QwenSpace.displayName(ofModel: settings.modelSize))")
         lines.append("system prompt: \(settings.systemPrompt)")
-        lines.append(ChatController.contextDescription(settings, endpointTakesHistory: space?.chat.takesHistory))
+        lines.append(ChatController.contextDescription(settings, endpointTakesHistory: space?.chat.takesContext,
+                                                       inSession: space?.chat.conversationInSession ?? false))
         lines.append("transcript: \(turns) turn\(turns == 1 ? "" : "s"), \(characters) characters")
         if let sessionFile { lines.append("session file: \(sessionFile)") }
         if let inputHistory { lines.append("input history: \(inputHistory)") }

@@ -36,6 +36,9 @@ public final class ChatService: Sendable {
     private let state = Mutex<(connection: GradioConnection, space: SpaceEndpoint)?>(nil)
     /// The config read while the user types the first message (`warmUp`).
     private let warmUpTask = Mutex<Task<Void, Never>?>(nil)
+    /// The session the last turn joined, on a Space that keeps the conversation in it: a turn
+    /// with context joins it again. `thinkingOn`: the session's thinking switch as left.
+    private let conversation = Mutex<(sessionHash: String, thinkingOn: Bool)?>(nil)
 
     public init(target: Target, retry: RetryPolicy, waitBudget: Double = 120, apiName: String? = nil, modelGiven: Bool = true, systemGiven: Bool = true) {
         self.target = Mutex(target)
@@ -64,6 +67,7 @@ public final class ChatService: Sendable {
         warmUpTask.withLock { $0?.cancel() }
         target.withLock { $0 = new }
         state.withLock { $0 = nil }
+        conversation.withLock { $0 = nil }
         defaultsPending.withLock { $0 = true }
     }
 
@@ -109,9 +113,16 @@ public final class ChatService: Sendable {
             let pending = defaultsPending.withLock { $0 }
             let model = pending && !modelGiven && modelSize == QwenSpace.defaultModelSize ? nil : space.chat.canonicalModel(modelSize)
             let system = pending && !systemGiven && systemPrompt == QwenSpace.defaultSystemPrompt && space.chat.hasSystemDefault ? nil : systemPrompt
-            if !history.isEmpty, !space.chat.takesHistory {
+            if !history.isEmpty, !space.chat.takesContext {
                 post(.note("this Space's chat endpoint takes no history; the earlier turns were not sent"))
             }
+            // A conversation in the Space's session: with context, the turn joins the session of
+            // the one before (where the earlier turns are); otherwise a fresh one, kept for the next.
+            let kept = space.chat.conversationInSession && !history.isEmpty ? conversation.withLock { $0 } : nil
+            let session = kept ?? (GradioClient.makeSessionHash(), true)
+            // A fresh session starts with the Space's thinking on; a kept one as it was left.
+            let thinkingOn = thinking.on ?? session.thinkingOn
+            let flip = thinkingOn != session.thinkingOn
             let history = space.chat.takesHistory ? history : []
             if thinking.on != nil, space.chat.thinkingSwitch == nil {
                 post(.note("this Space has no thinking switch; /think on|off changes nothing here"))
@@ -125,7 +136,7 @@ public final class ChatService: Sendable {
             var streamed = false
             try await awake(hub, askAtOnce: false, canRetry: { !streamed }, post: post) {
                 try await client.submitTurn(connection, chat: space.chat, data: data, history: history, retry: hub == nil ? retry : .none,
-                                            flipThinking: thinking.on == false) { event, outputs in
+                                            flipThinking: flip, sessionHash: session.sessionHash) { event, outputs in
                     for output in try driver.handle(event, outputs: outputs) {
                         switch output {
                         case .text, .thinking: streamed = true
@@ -134,6 +145,9 @@ public final class ChatService: Sendable {
                         post(output)
                     }
                 }
+            }
+            if space.chat.conversationInSession {
+                conversation.withLock { $0 = (session.sessionHash, space.chat.thinkingSwitch == nil || thinkingOn) }
             }
             return TurnDriver.finished(nil)
         } catch {

@@ -19,6 +19,8 @@ extension GradioClient {
     /// server takes a state's value from the session, never from the join).
     /// - Parameter flipThinking: join the endpoint's thinking switch first, in the same session
     ///   (a fresh session starts with the Space's own setting).
+    /// - Parameter sessionHash: the session to join (one kept for a conversation in the
+    ///   Space's session); a fresh one by default.
     public func submitTurn(
         _ connection: GradioConnection,
         chat: ChatEndpoint,
@@ -26,6 +28,7 @@ extension GradioClient {
         history: [ChatExchange],
         retry: RetryPolicy = .none,
         flipThinking: Bool = false,
+        sessionHash: String = GradioClient.makeSessionHash(),
         onEvent: (JobEvent, _ outputs: [JSONValue]) throws -> Void
     ) async throws {
         var primerConnection = connection
@@ -35,7 +38,7 @@ extension GradioClient {
         switchConnection.endpoint = chat.thinkingSwitch ?? connection.endpoint
         let flip = flipThinking && chat.thinkingSwitch != nil
         // Primed before every join: a retried join may use a new session.
-        try await submit(connection, data: data, sessionHash: GradioClient.makeSessionHash(), retry: retry, prepare: { sessionHash in
+        try await submit(connection, data: data, sessionHash: sessionHash, retry: retry, prepare: { sessionHash in
             if flip {
                 try await submit(switchConnection, data: [.null], sessionHash: sessionHash) { _, _ in }
             }

@@ -84,6 +84,9 @@ public struct SpaceEndpoint: Sendable {
         if let toggle = chat.thinkingSwitch {
             lines.append("thinking switch: /\(toggle.apiName) (fn_index \(toggle.fnIndex)), flipped in the turn's session by /think off")
         }
+        if chat.conversationInSession {
+            lines.append("conversation: kept in the Space's session; each turn is a fresh session, with /context on one session for the conversation")
+        }
         lines.append("inputs:")
         for (index, input) in chat.inputs.enumerated() {
             let name = input.type + (input.label.map { " \"\(Self.shortLabel($0))\"" } ?? "")

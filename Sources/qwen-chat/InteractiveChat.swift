@@ -172,7 +172,7 @@ final class InteractiveChat {
         }
         controller.offerModels(space.chat.modelChoices ?? [], default: space.chat.defaultModel)
         if controller.endpointTakesHistory == nil {
-            perform(controller.setEndpointTakesHistory(space.chat.takesHistory))
+            perform(controller.setEndpointTakesHistory(space.chat.takesContext, inSession: space.chat.conversationInSession))
         }
     }
 

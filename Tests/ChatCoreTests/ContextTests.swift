@@ -142,6 +142,18 @@ struct ContextControllerTests {
         #expect(sentContext(send(.line("q2"))) == [])
     }
 
+    @Test("a Space that keeps the conversation in its session: /context on says so, and the earlier turns go to the service")
+    mutating func conversationInSession() {
+        #expect(controller.setEndpointTakesHistory(true, inSession: true) == [])
+        #expect(send(.line("/context on")) == [.show("context on: the turns join one session of the Space, which keeps the conversation (/clear starts a new one)")])
+        #expect(send(.line("/context")) == [.show("context: on (the turns join one session of the Space, which keeps the conversation (/clear starts a new one))")])
+        _ = exchange("q1", reply: "a1")
+        #expect(sentContext(send(.line("q2"))) == [ChatExchange(user: "q1", reply: "a1")])
+        _ = send(.replyFinished(nil))
+        _ = send(.line("/clear"))
+        #expect(sentContext(send(.line("q3"))) == [])
+    }
+
     @Test("a Space that takes history: /context on is not qualified")
     mutating func knownHistoryInput() {
         #expect(controller.setEndpointTakesHistory(true) == [])

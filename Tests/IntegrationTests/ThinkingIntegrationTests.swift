@@ -1,4 +1,6 @@
+import ChatCore
 import Foundation
+import Synchronization
 import GradioClient
 import TestSupport
 import Testing
@@ -83,6 +85,13 @@ enum Qwen3Demo {
         let lines = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
         return try lines.map { try JSONValue.parse(String($0)) }.last { $0["query"]?.stringValue == query }
     }
+    /// The last token a slow reply to `query` got to on the server (harness/scripted_model.py
+    /// logs every fifth), nil before the first.
+    static func progress(_ query: String) throws -> Int? {
+        guard let log, let text = try? String(contentsOfFile: log + ".progress", encoding: .utf8) else { return nil }
+        return try text.split(separator: "\n").map { try JSONValue.parse(String($0)) }
+            .filter { $0["query"]?.stringValue == query }.compactMap { $0["token"]?.intValue }.max()
+    }
     static let models = ["qwen3-235b-a22b", "qwen3-32b", "qwen3-30b-a3b", "qwen3-14b", "qwen3-8b", "qwen3-4b", "qwen3-1.7b", "qwen3-0.6b"]
     static let system = "You are a helpful and harmless assistant."
 }
@@ -121,6 +130,67 @@ struct Qwen3DemoIntegrationTests {
         let bad = try await runBinary(binary, ["--url", url, "--model", "72B", "hi"])
         #expect(bad.status == 2)
         #expect(bad.stderrText.contains("choose one of " + Qwen3Demo.models.joined(separator: " ")), "stderr: \(bad.stderrText)")
+    }
+
+    @Test("Ctrl-C during a slow reply: exit 130 with the partial answer, and the Space stops generating")
+    func cancel() async throws {
+        guard let url = try Qwen3Demo.requireURL(), let binary = try Binary.require() else { return }
+        let message = "TRIGGER_SLOW \(uniqueTag())"
+        let run = try BinaryRun(binary, ["--url", url, message])
+        guard await run.wait(upTo: .seconds(30), until: { !run.stdoutSoFar.isEmpty }) else {
+            kill(run.pid, SIGKILL)
+            _ = try? await run.finish(timeout: .seconds(5))
+            Issue.record("no answer within 30 s")
+            return
+        }
+        kill(run.pid, SIGINT)
+        let result = try await run.finish(timeout: .seconds(10))
+        #expect(result.status == 130, "stderr: \(result.stderrText)")
+        let partial = String(result.stdoutText.dropLast())
+        #expect(!partial.isEmpty && Scripted.slow.hasPrefix(partial), "\(result.stdoutText.debugDescription)")
+        // 0.1 s a token: a generator still running logs again within half a second.
+        try await Task.sleep(for: .seconds(1))
+        let stopped = try Qwen3Demo.progress(message)
+        try await Task.sleep(for: .seconds(1.5))
+        #expect(stopped != nil)
+        #expect(try Qwen3Demo.progress(message) == stopped, "the Space went on generating after the cancel")
+        #expect((stopped ?? .max) < 290)
+    }
+
+    @Test("context: each turn a fresh session, or with earlier turns the session of the one before (the Space keeps the conversation)")
+    func conversationInSession() async throws {
+        guard let url = try Qwen3Demo.requireURL() else { return }
+        let service = ChatService(target: .init(client: makeClient(url), hub: nil, tokenSent: false), retry: .none)
+        func turn(_ message: String, after history: [ChatExchange] = [], thinking: ThinkingRequest = ThinkingRequest()) async throws -> ChatExchange {
+            let reply = Mutex("")
+            let end = await service.run(userTurn: message, systemPrompt: "Be brief.", modelSize: "qwen3-8b", history: history, thinking: thinking) { event in
+                if case .text(.delta(let piece)) = event { reply.withLock { $0 += piece } }
+            }
+            if case .replyFinished(let error?) = end { Issue.record("\(error.message)") }
+            return ChatExchange(user: message, reply: reply.withLock { $0 })
+        }
+        func heard(_ message: String) throws -> [String] {
+            try Qwen3Demo.request(message)?["history"]?.arrayValue?.compactMap { $0["content"]?.stringValue } ?? ["not logged"]
+        }
+        let first = try await turn("first \(uniqueTag())")
+        #expect(try heard(first.user) == [])
+        let second = try await turn("second \(uniqueTag())", after: [first])
+        #expect(try heard(second.user) == [first.user, first.reply], "the Space's session did not hold the first turn")
+        let third = try await turn("third \(uniqueTag())", after: [first, second])
+        #expect(try heard(third.user) == [first.user, first.reply, second.user, second.reply])
+        // After /clear (no earlier turns): a new session.
+        let fresh = try await turn("fresh \(uniqueTag())")
+        #expect(try heard(fresh.user) == [])
+
+        // The thinking switch flips a kept session once, then stays as left.
+        let off = try await turn("off \(uniqueTag())", thinking: ThinkingRequest(on: false))
+        #expect(try Qwen3Demo.request(off.user)?["thinking"]?.boolValue == false)
+        let stillOff = try await turn("still off \(uniqueTag())", after: [off], thinking: ThinkingRequest(on: false))
+        #expect(try Qwen3Demo.request(stillOff.user)?["thinking"]?.boolValue == false)
+        let left = try await turn("left \(uniqueTag())", after: [off, stillOff])
+        #expect(try Qwen3Demo.request(left.user)?["thinking"]?.boolValue == false)
+        let on = try await turn("on \(uniqueTag())", after: [off, stillOff, left], thinking: ThinkingRequest(on: true))
+        #expect(try Qwen3Demo.request(on.user)?["thinking"]?.boolValue == true)
     }
 
     @Test("--json carries the reasoning (the tool parts) apart from the answer")
