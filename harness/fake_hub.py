@@ -22,6 +22,7 @@ What a Space does is chosen by the start of its name (tests add a unique tag aft
   error-*      RUNTIME_ERROR with an errorMessage
   nohw-*       RUNNING by its stage, but with hardware requested and none current (the host 503s)
   private-*    the Hub and the host answer 404 (as for a private Space without a token)
+  zero-*       RUNNING on ZeroGPU hardware (zero-a10g)
   anything     RUNNING
 
 GET /debug/auth?space=<owner>/<name> (on the Hub's port) -> {"hub": <Authorization of the last
@@ -75,6 +76,8 @@ def runtime(space_id):
     hardware = {"current": "cpu-basic" if stage == "RUNNING" else None, "requested": "cpu-basic"}
     if name.startswith("nohw"):
         hardware = {"current": None, "requested": "a10g-small"}
+    elif name.startswith("zero"):
+        hardware = {"current": "zero-a10g", "requested": "zero-a10g"}
     result = {"stage": stage, "hardware": hardware, "storage": None, "gcTimeout": 172800}
     if stage == "RUNTIME_ERROR":
         result["errorMessage"] = RUNTIME_ERROR

@@ -28,7 +28,8 @@ so tests put a unique tag in their messages. Keywords (longest match wins):
   FAULT_TRICKLE                a short reply whose whole stream goes out one byte per 50 ms
   FAULT_SLOW                   a long reply ("slow0 slow1 ...") at one 3-char token per 0.1 s
   FAULT_ZEROGPU_QUOTA          the app's error as a ZeroGPU Space out of quota sends it (show_error
-                               on): process_completed, success false, output.error = QUOTA_TEXT
+                               on): process_completed, success false, output.error = QUOTA_TEXT,
+                               output.title "ZeroGPU quota exceeded" (with ..._UNTITLED: none)
   FAULT_LINGER                 a normal reply, then the stream stays open with a heartbeat every
                                0.2 s for 30 s (a client done with its reply should hang up)
   anything else                "Echo: <message>" in 3-char append ops, like the Space
@@ -304,15 +305,20 @@ async def fault_slow(out, job):
     await normal_reply(out, job, reply=slow_text(), delay=0.1)
 
 
-QUOTA_TEXT = ('You have exceeded your GPU quota (60s requested vs. 43s left). '
+# As the `spaces` package (0.51) words it, with an HTML link as in its toasts; Gradio 5 and
+# later send gr.Error's title beside the text (FAULT_ZEROGPU_QUOTA_UNTITLED: as 4.x, without).
+QUOTA_TEXT = ('You have exceeded your free ZeroGPU quota (60s requested vs. 43s left). Try again in 0:03:27. '
               '<a style="white-space: nowrap;text-underline-offset: 2px;color: var(--body-text-color)" '
-              'href="https://huggingface.co/join">Create a free account</a> to get more daily usage quota.')
+              'href="https://huggingface.co/subscribe/pro?from=ZeroGPU">Subscribe to Pro</a> to get 25 min of ZeroGPU quota a day.')
 
 
 async def fault_zerogpu_quota(out, job):
     await preamble(out, job)
+    output = {"error": QUOTA_TEXT}
+    if "UNTITLED" not in job["message"]:
+        output.update(title="ZeroGPU quota exceeded", duration=10, visible=True)
     await out.event({"msg": "process_completed", "event_id": job["event_id"],
-                     "output": {"error": QUOTA_TEXT}, "success": False})
+                     "output": output, "success": False})
     await out.event(close_stream())
     await out.end_stream()
 

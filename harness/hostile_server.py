@@ -765,14 +765,17 @@ class RedirectJoin(Space):
 @scenario
 class SetCookie(Space):
     name = "set-cookie"
-    doc = 'every answer sets cookies (for the host, for hf.space, for 127.0.0.1): a client must not send them back'
+    doc = ('every answer sets cookies: for the app (may come back to it, and only to it), and others a client '
+           'must drop: for hf.space, for another path, Secure over http, expired, 5 KB')
 
     async def handle(self, req, out):
         real = out.respond
 
         async def respond(status, body, content_type="application/json", headers=()):
-            cookies = (("set-cookie", "session=evil-session; Path=/"), ("set-cookie", "hf=evil; Domain=hf.space; Path=/"),
-                       ("set-cookie", "token=evil; Domain=127.0.0.1; Path=/"))
+            cookies = (("set-cookie", "session=s1; Path=/"), ("set-cookie", "token=evil; Domain=127.0.0.1; Path=/"),
+                       ("set-cookie", "hf=evil; Domain=hf.space; Path=/"), ("set-cookie", "elsewhere=1; Path=/nowhere"),
+                       ("set-cookie", "secure=1; Secure; Path=/"), ("set-cookie", "old=1; Max-Age=0"),
+                       ("set-cookie", "big=" + "x" * 5000))
             await real(status, body, content_type, tuple(headers) + cookies)
         out.respond = respond
         await super().handle(req, out)

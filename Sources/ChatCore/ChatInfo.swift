@@ -14,10 +14,13 @@ public struct ChatInfo: Sendable {
     public var sessionFile: String?
     /// The history file, "off", or nil when there is no input history.
     public var inputHistory: String?
+    /// The Space's hardware from the Hub, when known.
+    public var hardware: String?
 
     public init(endpoint: String, server: (config: GradioConfig, endpoint: GradioEndpoint)?, settings: ChatSettings, turns: Int,
-                characters: Int, sessionFile: String?, inputHistory: String?, space: SpaceEndpoint? = nil) {
+                characters: Int, sessionFile: String?, inputHistory: String?, space: SpaceEndpoint? = nil, hardware: String? = nil) {
         self.space = space
+        self.hardware = hardware
         self.endpoint = endpoint
         self.server = server
         self.settings = settings
@@ -29,6 +32,7 @@ public struct ChatInfo: Sendable {
 
     public var text: String {
         var lines = ["endpoint: \(endpoint)"]
+        if let hardware { lines.append("hardware: " + SpaceHub.describe(hardware: hardware)) }
         if let server {
             lines.append("gradio: \(server.config.version ?? "unknown version") (\(server.config.protocolName)), \(server.endpoint.apiName) = fn_index \(server.endpoint.fnIndex)")
         } else {

@@ -68,6 +68,7 @@ public final class ChatService: Sendable {
         target.withLock { $0 = new }
         state.withLock { $0 = nil }
         conversation.withLock { $0 = nil }
+        hubHardware.withLock { $0 = nil }
         defaultsPending.withLock { $0 = true }
     }
 
@@ -86,12 +87,26 @@ public final class ChatService: Sendable {
             }
         }
         warmUpTask.withLock { $0 = task }
+        Task.detached { [self] in _ = await readHardware() }
     }
 
     /// Waits for `warmUp` to finish; cancelling the caller stops waiting (and the warm-up).
     private func awaitWarmUp() async {
         guard let task = warmUpTask.withLock({ task in defer { task = nil }; return task }) else { return }
         await withTaskCancellationHandler { await task.value } onCancel: { task.cancel() }
+    }
+
+    /// The Space's hardware from the Hub (nil for a bare URL, or until it has answered).
+    private let hubHardware = Mutex<String?>(nil)
+    public var hardware: String? { hubHardware.withLock { $0 } }
+
+    /// Asks the Hub for the Space's hardware (for `/info` and `--describe`); beside the turns,
+    /// never before them.
+    public func readHardware() async -> String? {
+        guard let hub = target.withLock({ $0.hub }) else { return nil }
+        let hardware = await hub.hardware()
+        if target.withLock({ $0.hub?.spaceID }) == hub.spaceID { hubHardware.withLock { $0 = hardware } }
+        return hardware
     }
 
     public var currentConnection: GradioConnection? { state.withLock { $0?.connection } }
@@ -162,7 +177,7 @@ public final class ChatService: Sendable {
                 if error.code == .tooLarge, error.message.contains("reply") {
                     error.message += "; --max-reply sets it"
                 }
-                return TurnDriver.finished(ZeroGPUQuota.annotate(error, tokenSent: tokenSent))
+                return TurnDriver.finished(ZeroGPUError.reworded(error, tokenSent: tokenSent))
             }
             return TurnDriver.finished(error)
         }

@@ -22,8 +22,12 @@ public struct SpaceTargets: Sendable {
     public let hubEndpoint: String
     public let userAgent: String
     public let limits: GradioLimits
+    /// `--auth`, and the app it is for: posted only to that scheme, host and port.
+    public let login: (GradioLogin, for: URLParts)?
 
-    public init(transport: any HTTPTransport, explicitToken: String?, environmentToken: String?, hubEndpoint: String, userAgent: String, limits: GradioLimits = GradioLimits()) {
+    public init(transport: any HTTPTransport, explicitToken: String?, environmentToken: String?, hubEndpoint: String, userAgent: String,
+                limits: GradioLimits = GradioLimits(), login: (GradioLogin, for: URLParts)? = nil) {
+        self.login = login
         self.transport = transport
         self.explicitToken = explicitToken
         self.environmentToken = environmentToken
@@ -60,7 +64,8 @@ public struct SpaceTargets: Sendable {
             headers: authorization.map { [$0] } ?? [],
             product: "qwen-chat",
             userAgent: userAgent,
-            limits: limits
+            limits: limits,
+            login: login.flatMap { Self.sameApp($0.for, parts) ? $0.0 : nil }
         )
         let hubToken = explicitToken ?? environmentToken
         let hub = spaceID.map {
@@ -74,6 +79,10 @@ public struct SpaceTargets: Sendable {
     public func hostToken(for parts: URLParts) -> String? {
         if let explicitToken { return explicitToken }
         return Self.isSpacesHost(parts) ? environmentToken : nil
+    }
+
+    static func sameApp(_ a: URLParts, _ b: URLParts) -> Bool {
+        a.scheme == b.scheme && a.host.lowercased() == b.host.lowercased() && a.port == b.port
     }
 
     /// A Space's own host, behind the Hugging Face Spaces proxy.

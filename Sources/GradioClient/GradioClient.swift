@@ -54,11 +54,19 @@ public struct GradioClient: Sendable {
     /// The caller's name in messages ("… speaks Gradio 4.9 and later").
     public let product: String
     public let limits: GradioLimits
+    /// The app's cookies (a login, a load balancer's affinity), shared by copies of the client.
+    public let cookies: CookieJar
+    /// For an app launched with `auth=`: logged in before the first request, and once more
+    /// when the app answers that the login is gone.
+    public let login: GradioLogin?
+    private let loginState = LoginState()
 
     /// - Parameters:
     ///   - product: the caller's name, for messages and (without `userAgent`) as `User-Agent`.
     ///   - userAgent: the `User-Agent` header, for example `my-app/1.2`.
-    public init(root: String, transport: any HTTPTransport, headers: [(String, String)] = [], product: String = "GradioClient", userAgent: String? = nil, limits: GradioLimits = GradioLimits()) {
+    ///   - cookies: the jar to keep the app's cookies in; a new, empty one by default.
+    public init(root: String, transport: any HTTPTransport, headers: [(String, String)] = [], product: String = "GradioClient", userAgent: String? = nil,
+                limits: GradioLimits = GradioLimits(), cookies: CookieJar = CookieJar(), login: GradioLogin? = nil) {
         var root = root
         while root.hasSuffix("/") { root.removeLast() }
         self.root = root
@@ -66,6 +74,28 @@ public struct GradioClient: Sendable {
         self.headers = headers + [("User-Agent", userAgent ?? product)]
         self.product = product
         self.limits = limits
+        self.cookies = cookies
+        self.login = login
+    }
+
+    /// Posts `login` to the app's `/login` form; its session cookie goes to the jar.
+    /// - Throws: `GradioError` `.loginRefused` (wrong user or password: the message never
+    ///   holds the password), or what the request itself met.
+    public func logIn() async throws {
+        guard let login else { return }
+        let request = HTTPRequest(method: "POST", url: root + "/login",
+                                  headers: headers + [("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json")],
+                                  body: login.formBody)
+        let (head, body) = try await send(request)
+        switch head.status {
+        case 200..<400:
+            // 2xx: logged in; 3xx: Gradio redirects when the app takes no login at all.
+            loginState.set(true)
+        case 400, 401, 403:
+            throw GradioError(.loginRefused, "the app refused the login for '\(oneLine(login.username, limit: 60))' (HTTP \(head.status)): check the user name and password given with --auth")
+        default:
+            throw Self.classify(head, body, context: "logging in") ?? GradioError(.badResponse, "the app answered the login with HTTP \(head.status)")
+        }
     }
 
     /// Reads `/config` and finds the endpoint named `apiName`.
@@ -254,10 +284,19 @@ public struct GradioClient: Sendable {
             url: connection.apiBase + "/queue/data?session_hash=" + sessionHash,
             headers: headers + [("Accept", "text/event-stream")]
         )
-        let response: HTTPStreamingResponse
+        var response: HTTPStreamingResponse
         try checkDestination(request.url)
+        try await logInIfNeeded()
         do {
-            response = try await transport.stream(request)
+            response = try await transport.stream(withCookies(request))
+            cookies.store(response.head, from: request.url)
+            if login != nil, response.head.status == 401 {
+                // The app forgot the login (a restart, an expired token): once more.
+                try await logIn()
+                response = try await transport.stream(withCookies(request))
+                cookies.store(response.head, from: request.url)
+                if response.head.status == 401 { throw Self.loginNotKept }
+            }
         } catch let error as TransportError {
             throw Self.map(error)
         }
@@ -302,12 +341,41 @@ public struct GradioClient: Sendable {
     }
 
     private func perform(_ request: HTTPRequest) async throws -> (HTTPResponseHead, [UInt8]) {
+        try await logInIfNeeded()
+        let (head, body) = try await send(request)
+        guard login != nil, head.status == 401 else { return (head, body) }
+        // The app forgot the login (a restart, an expired token): log in once more and repeat
+        // the request, which the app refused without acting on it.
+        try await logIn()
+        let again = try await send(request)
+        if again.0.status == 401 { throw Self.loginNotKept }
+        return again
+    }
+
+    static let loginNotKept = GradioError(.loginRequired, "the app asked for the login again right after it (HTTP 401 twice)")
+
+    private func logInIfNeeded() async throws {
+        if login != nil, !loginState.isLoggedIn { try await logIn() }
+    }
+
+    /// One request with the app's cookies, and the cookies of its answer kept.
+    private func send(_ request: HTTPRequest) async throws -> (HTTPResponseHead, [UInt8]) {
         try checkDestination(request.url)
         do {
-            return try await transport.perform(request)
+            let (head, body) = try await transport.perform(withCookies(request))
+            cookies.store(head, from: request.url)
+            return (head, body)
         } catch let error as TransportError {
             throw Self.map(error)
         }
+    }
+
+    /// The request with the app's cookies for its URL (checked to be the app's own first).
+    private func withCookies(_ request: HTTPRequest) -> HTTPRequest {
+        guard let cookie = cookies.header(for: request.url) else { return request }
+        var request = request
+        request.headers.append(("Cookie", cookie))
+        return request
     }
 
     /// Every request goes to the app's own scheme, host and port, whatever its config says:
@@ -350,6 +418,8 @@ public struct GradioClient: Sendable {
             return GradioError(.rateLimited, "the Space is rate-limiting requests (HTTP 429); wait a little and try again")
         case 502, 503, 504:
             return GradioError(.spaceDown, "the Space is down, asleep or building (HTTP \(head.status)); try again in a minute")
+        case 401 where detailText?.contains("Not authenticated") == true || detail?["error"]?.stringValue == "Not authenticated":
+            return GradioError(.loginRequired, "the app asks for a login (HTTP 401, not authenticated): give --auth USER[:PASSWORD]")
         case 401, 403:
             return GradioError(.badResponse, "the Space refused access (HTTP \(head.status)); a private Space needs --token or HF_TOKEN")
         case 404 where isHTML:

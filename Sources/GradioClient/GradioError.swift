@@ -31,18 +31,33 @@ public struct GradioError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let unsafeConfig = Code("unsafe-config")
         /// The request could not be sent as given (a header value with a line break).
         public static let invalidRequest = Code("invalid-request")
+        /// The app was launched with `auth=` and no login was given (or it did not hold).
+        public static let loginRequired = Code("login-required")
+        /// The app refused the user name and password.
+        public static let loginRefused = Code("login-refused")
     }
 
     public var code: Code
     /// One line, ready for stderr.
     public var message: String
+    /// An app error's own title (`gr.Error(title=)`, e.g. "ZeroGPU quota exceeded"), one line.
+    public var title: String?
+    /// An app error's text as the app wrote it (it may hold HTML), for callers that reword it.
+    public var detail: String?
 
-    public init(_ code: Code, _ message: String) {
+    public init(_ code: Code, _ message: String, title: String? = nil, detail: String? = nil) {
         self.code = code
         self.message = message
+        self.title = title
+        self.detail = detail
     }
 
     public var description: String { message }
+
+    /// The same error: its code and message (the title and detail only add to them).
+    public static func == (lhs: GradioError, rhs: GradioError) -> Bool {
+        lhs.code == rhs.code && lhs.message == rhs.message
+    }
 
     /// Whether waiting and trying again may help (the Space is busy or waking up).
     public var isTransient: Bool {
@@ -51,11 +66,12 @@ public struct GradioError: Error, Sendable, Equatable, CustomStringConvertible {
 }
 
 extension GradioError {
-    static func upstreamError(_ text: String?) -> GradioError {
+    static func upstreamError(_ text: String?, title: String? = nil) -> GradioError {
+        let title = title.map { oneLine($0, limit: 80) }.flatMap { $0.isEmpty || $0 == "Error" ? nil : $0 }
         guard let text, !text.isEmpty else {
-            return GradioError(.upstream, "the Space failed and hid the error (its show_error is off)")
+            return GradioError(.upstream, "the Space failed and hid the error (its show_error is off)", title: title)
         }
-        return GradioError(.upstream, "the Space reported an error: \(oneLine(text))")
+        return GradioError(.upstream, "the Space reported an error: \(oneLine(text))", title: title, detail: String(text.prefix(4096)))
     }
 
     static func unexpected(_ text: String?) -> GradioError {

@@ -14,7 +14,7 @@ struct ChatOptions: ParsableCommand {
         its commands). With prompt words, or with text on standard input, sends one turn and \
         streams the reply to standard output.
 
-        Environment: QWEN_CHAT_URL (like --url), HF_TOKEN (like --token, but sent only to the \
+        Environment: QWEN_CHAT_URL (like --url), QWEN_CHAT_AUTH (like --auth), HF_TOKEN (like --token, but sent only to the \
         Hub and to *.hf.space hosts), HF_ENDPOINT (the Hub, default https://huggingface.co), HTTPS_PROXY / \
         HTTP_PROXY / ALL_PROXY / NO_PROXY (like --proxy), SSL_CERT_FILE (CA certificates to \
         trust), NO_COLOR (like --no-color), VISUAL / EDITOR (for /edit).
@@ -60,6 +60,9 @@ struct ChatOptions: ParsableCommand {
 
     @Option(help: ArgumentHelp("A Hugging Face token for private Spaces, sent to the Space's host and the Hub (default: $HF_TOKEN, sent only to the Hub and *.hf.space). Never printed.", valueName: "token"))
     var token: String?
+
+    @Option(help: ArgumentHelp("Log in to an app launched with Gradio's auth=: USER:PASSWORD, or USER to be asked for the password (default: $QWEN_CHAT_AUTH). Sent only to the --url / --space host; never printed.", valueName: "user[:password]"))
+    var auth: String?
 
     @Option(help: ArgumentHelp("An http:// proxy URL (default: from HTTPS_PROXY / HTTP_PROXY / ALL_PROXY, honouring NO_PROXY).", valueName: "url"))
     var proxy: String?

@@ -324,7 +324,8 @@ final class InteractiveChat {
             settings: settings, turns: turns, characters: characters,
             sessionFile: sessions?.path,
             inputHistory: editor.history.map { $0.isEnabled ? $0.path : "off" },
-            space: service.currentSpace
+            space: service.currentSpace,
+            hardware: service.hardware
         ).text)
     }
 

@@ -20,6 +20,32 @@ enum TerminalControl {
         return 80
     }
 
+    /// Reads a line from the terminal (not standard input, which may be a pipe) with echo
+    /// off, after writing `prompt` to it; nil without a terminal. Ctrl-C still interrupts.
+    static func readSecret(prompt: TerminalText) -> String? {
+        let fd = open("/dev/tty", O_RDWR | O_NOCTTY)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var saved = termios()
+        guard tcgetattr(fd, &saved) == 0 else { return nil }
+        var quiet = saved
+        quiet.c_lflag &= ~tcflag_t(ECHO)
+        quiet.c_lflag |= tcflag_t(ICANON | ISIG)
+        _ = prompt.text.utf8CString.withUnsafeBufferPointer { write(fd, $0.baseAddress, $0.count - 1) }
+        tcsetattr(fd, TCSAFLUSH, &quiet)
+        defer {
+            tcsetattr(fd, TCSAFLUSH, &saved)
+            _ = write(fd, "\n", 1)
+        }
+        var bytes: [UInt8] = []
+        var byte: UInt8 = 0
+        while read(fd, &byte, 1) == 1, byte != 0x0A, byte != 0x0D {
+            bytes.append(byte)
+            if bytes.count > 4096 { break }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     /// Rows of the terminal on `fd`, nil when they cannot be read.
     static func height(fd: Int32 = 1) -> Int? {
         var size = winsize()

@@ -81,8 +81,22 @@ let transport = AsyncHTTPClientTransport(
     requestTimeout: .seconds(max(30, 2 * options.idleTimeout)),
     trustedCertificatesFile: nonEmpty("SSL_CERT_FILE")
 )
+// --auth USER[:PASSWORD] (or QWEN_CHAT_AUTH): without a password it is asked for, without echo.
+var login: GradioLogin?
+if let auth = options.auth ?? nonEmpty("QWEN_CHAT_AUTH") {
+    let (user, password) = auth.firstIndex(of: ":").map { (String(auth[..<$0]), String(auth[auth.index(after: $0)...])) } ?? (auth, nil)
+    guard !user.isEmpty else { fail("--auth needs a user name: USER[:PASSWORD]", code: 2) }
+    if let password {
+        login = GradioLogin(username: user, password: password)
+    } else if let typed = TerminalControl.readSecret(prompt: "password for \(line: user, width: 60) at \(line: rootParts.host, width: 80): ") {
+        login = GradioLogin(username: user, password: typed)
+    } else {
+        fail("--auth \(user) has no password and there is no terminal to ask for it: give USER:PASSWORD (or QWEN_CHAT_AUTH)", code: 2)
+    }
+}
 let targets = SpaceTargets(transport: transport, explicitToken: options.token, environmentToken: nonEmpty("HF_TOKEN"),
-                           hubEndpoint: hubEndpoint, userAgent: "qwen-chat/\(ChatOptions.version)", limits: options.limits)
+                           hubEndpoint: hubEndpoint, userAgent: "qwen-chat/\(ChatOptions.version)", limits: options.limits,
+                           login: login.map { ($0, for: rootParts) })
 let target: ChatService.Target
 do {
     target = try targets.target(spaceID: spaceID, url: givenRoot)
@@ -147,6 +161,8 @@ if options.describe || options.model != nil {
         default: break
         }
     }
+    // The Hub's word on the hardware, asked beside the config (for --describe only).
+    let hardware = options.describe ? Task.detached { await service.readHardware() } : nil
     switch waitFor({ try await service.discover(post: waits) }).result {
     case .success(let found): space = found
     case .failure(let error):
@@ -154,7 +170,11 @@ if options.describe || options.model != nil {
         fail("\(error)", code: 1)
     }
     if options.describe {
-        FileDescriptorOutput.standardOutput.write("url: \(URLParts.redacting(root))\n\(space.description)\n")
+        FileDescriptorOutput.standardOutput.write("url: \(URLParts.redacting(root))\n")
+        if case .success(let name?) = waitFor({ await hardware?.value }).result {
+            FileDescriptorOutput.standardOutput.write("hardware: \(line: SpaceHub.describe(hardware: name))\n")
+        }
+        FileDescriptorOutput.standardOutput.write("\(space.description)\n")
         exit(0)
     }
     settings.modelChoices = space.chat.modelChoices ?? []

@@ -64,6 +64,17 @@ private func targets(_ transport: any HTTPTransport, token: String? = nil, envir
     SpaceTargets(transport: transport, explicitToken: token, environmentToken: environmentToken, hubEndpoint: hubRoot, userAgent: "qwen-chat/test")
 }
 
+@Test("--auth goes to the app it was given for only: not to another host or port, not after /space elsewhere")
+func loginStaysWithItsApp() throws {
+    let app = try #require(URLParts("http://app.example:7860"))
+    let targets = SpaceTargets(transport: FakeTransport { _ in .text(404, "") }, explicitToken: nil, environmentToken: nil, hubEndpoint: hubRoot,
+                               userAgent: "qwen-chat/test", login: (GradioLogin(username: "u", password: "p"), for: app))
+    #expect(try targets.target(spaceID: nil, url: "http://APP.example:7860/").client.login?.username == "u")
+    #expect(try targets.target(spaceID: nil, url: "http://app.example:7861").client.login == nil)
+    #expect(try targets.target(spaceID: nil, url: "https://app.example:7860").client.login == nil)
+    #expect(try targets.target(spaceID: "a/b", url: "https://a-b.hf.space").client.login == nil)
+}
+
 /// A service whose waits and retries run on `clock`; with `spaceID`, it asks the Hub.
 private func makeService(_ transport: FakeTransport, spaceID: String? = nil, url: String = host, clock: ImmediateClock = ImmediateClock()) throws -> ChatService {
     try ChatService(target: targets(transport).target(spaceID: spaceID, url: url),

@@ -1,4 +1,4 @@
-import ChatCore
+@testable import ChatCore
 import GradioClient
 import Testing
 
@@ -89,12 +89,38 @@ struct SpaceStateTests {
         #expect(signedIn.next(.notFound(status: 401), elapsed: 0) == .fail("the Hub has no Space o/n that the token given can see (HTTP 401); check the id and the token"))
     }
 
-    @Test("a ZeroGPU quota error keeps the Space's words and gets the hint only without a token")
-    func quota() {
-        let error = GradioError(.upstream, "the Space reported an error: You have exceeded your GPU quota (60s requested vs. 43s left).")
-        #expect(ZeroGPUQuota.annotate(error, tokenSent: false).message == error.message + "; " + ZeroGPUQuota.hint)
-        #expect(ZeroGPUQuota.annotate(error, tokenSent: true) == error)
-        let other = GradioError(.upstream, "the Space reported an error: out of memory")
-        #expect(ZeroGPUQuota.annotate(other, tokenSent: false) == other)
+    @Test("ZeroGPU errors by title, then by words: in plain words, the wait said, the hint only without a token")
+    func zeroGPU() {
+        func upstream(_ text: String, title: String? = nil) -> GradioError {
+            GradioError(.upstream, "the Space reported an error: " + text, title: title, detail: text)
+        }
+        let spaces = upstream("Space app has reached its GPU limit. Try re-running outside of examples if it happened after clicking one", title: "ZeroGPU quota exceeded")
+        #expect(ZeroGPUError.kind(of: spaces) == .quota)
+        #expect(ZeroGPUError.reworded(spaces, tokenSent: false).message == "the Space's ZeroGPU quota is used up: Space app has reached its GPU limit. Try re-running outside of examples if it happened after clicking one; " + ZeroGPUError.hint)
+        let old = upstream("You have exceeded your GPU quota (60s requested vs. 43s left).")
+        #expect(ZeroGPUError.kind(of: old) == .quota)
+        #expect(ZeroGPUError.reworded(old, tokenSent: true).message == "the Space's ZeroGPU quota is used up: You have exceeded your GPU quota (60s requested vs. 43s left)")
+        #expect(ZeroGPUError.kind(of: upstream("No GPU was available after 60s", title: "ZeroGPU queue timeout")) == .busy)
+        #expect(ZeroGPUError.kind(of: upstream("GPU task aborted")) == .failed)
+        #expect(ZeroGPUError.kind(of: upstream("The requested GPU duration (300s) is larger than the maximum allowed", title: "ZeroGPU illegal duration")) == .duration)
+        let other = upstream("out of memory")
+        #expect(ZeroGPUError.kind(of: other) == nil)
+        #expect(ZeroGPUError.reworded(other, tokenSent: false) == other)
+        #expect(ZeroGPUError.kind(of: GradioError(.streamEnded, "GPU quota")) == nil)
+    }
+
+    @Test("plain words: links as text (target), entities, the wait in words", arguments: [
+        ("Try again in 0:03:27.", "Try again in 3 min 27 s"),
+        ("Try again in 0:03:27. Then more.", "Try again in 3 min 27 s. Then more"),
+        ("Try again in 0:00:27.25 or so", "Try again in 28 s or so"),
+        ("try again in 1 day, 2:03:04.500000", "try again in 1 day 2 h 3 min"),
+        ("Try again in 0:00:00", "Try again in 0 s"),
+        ("Try again in 12:00:00 please", "Try again in 12 h please"),
+        (#"<a href="https://hf.co/pro" style="x">Subscribe &amp; more</a> now<br>later"#, "Subscribe & more (https://hf.co/pro) now later"),
+        (#"<A HREF='https://x.y'>https://x.y</a>"#, "https://x.y"),
+        ("<b>bold</b> &lt;tag&gt; unclosed <a href", "bold <tag> unclosed <a href"),
+    ])
+    func plainWords(html: String, words: String) {
+        #expect(ZeroGPUError.plainWords(html) == words)
     }
 }

@@ -239,6 +239,29 @@ else
     fail "QWEN_CHAT_TEST_QWEN3DEMO_URL is not set (scripts/test starts harness/qwen3_demo)"
 fi
 
+# Gradio's login in the REPL: --auth USER asks for the password on the terminal, without echo;
+# the password is on no screen and in no file the chat writes (history, sessions).
+if [ -n "${QWEN_CHAT_TEST_AUTH_URL:-}" ]; then
+    AUTH_LOGIN=${QWEN_CHAT_TEST_AUTH_LOGIN:-qwen:open sesame:42}
+    AUTH_USER=${AUTH_LOGIN%%:*} AUTH_PASS=${AUTH_LOGIN#*:}
+    $T kill-server 2>/dev/null; sleep 0.2
+    $T new-session -d -s qc -x 100 -y 40 "env -u QWEN_CHAT_AUTH HOME='$HOME_DIR' XDG_STATE_HOME='$HOME_DIR/state' XDG_DATA_HOME='$HOME_DIR/data' TERM=xterm-256color LANG=C.UTF-8 bash --norc --noprofile"
+    keys "'$BIN' --url '$QWEN_CHAT_TEST_AUTH_URL' --auth '$AUTH_USER'; echo AUTH-DONE rc=\$?" Enter
+    check "--auth USER asks for the password on the terminal" "password for $AUTH_USER at 127\.0\.0\.1" 10
+    $T send-keys -t qc -l "$AUTH_PASS"; keys Enter
+    check "with the password the chat starts" 'Ctrl-D to leave' 10
+    keys "behind the login" Enter
+    check "a turn in the REPL behind the login answers" 'you said «behind the login»' 10
+    keys "/info" Enter; sleep 0.5
+    keys C-d
+    check "the chat behind the login exits 0" '^AUTH-DONE rc=0' 10
+    $T capture-pane -t qc -p -J -S - | grep -qF "$AUTH_PASS" && fail "the password is on the screen" || pass "the password is not on the screen"
+    leaked=$(grep -rlF "$AUTH_PASS" "$HOME_DIR" 2>/dev/null)
+    [ -z "$leaked" ] && pass "the password is in no file the chat wrote" || fail "the password is in $leaked"
+else
+    fail "QWEN_CHAT_TEST_AUTH_URL is not set (scripts/test starts the replica behind a login)"
+fi
+
 # A reply taller than the screen is in the scrollback once (what scrolled off while it was live
 # is final, never drawn again), also when its look changes at the end (an emphasis closes): 100x40,
 # 80x24, and 80x24 made 64 columns wide mid-reply.

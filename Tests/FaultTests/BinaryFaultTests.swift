@@ -118,15 +118,18 @@ struct BinaryFaultTests {
         #expect(result.stderrLines.contains { $0.hasPrefix("qwen-chat: queued: 2 of 4") }, "\(result.stderrText)")
     }
 
-    @Test("ZeroGPU quota: the Space's words as written, the HF_TOKEN hint without a token, exit 1")
+    @Test("ZeroGPU quota: one line, no HTML, the wait in words, the HF_TOKEN hint without a token, exit 1; titled or not")
     func zeroGPUQuota() async throws {
-        let quota = "You have exceeded your GPU quota (60s requested vs. 43s left). <a style=\"white-space: nowrap;text-underline-offset: 2px;color: var(--body-text-color)\" href=\"https://huggingface.co/join\">Create a free account</a> to get more daily usage quota."
-        guard let result = try await run("FAULT_ZEROGPU_QUOTA \(uniqueTag())") else { return }
-        #expect(result.status == 1, "stderr: \(result.stderrText)")
-        #expect(result.errorLines == ["qwen-chat: the Space reported an error: \(quota); set HF_TOKEN to a Hugging Face token for a larger ZeroGPU quota"], "\(result.stderrText)")
-        guard let signedIn = try await run("FAULT_ZEROGPU_QUOTA \(uniqueTag())", ["--token", "hf_x"]) else { return }
-        #expect(signedIn.status == 1)
-        #expect(signedIn.errorLines == ["qwen-chat: the Space reported an error: \(quota)"], "\(signedIn.stderrText)")
+        let words = "You have exceeded your free ZeroGPU quota (60s requested vs. 43s left). Try again in 3 min 27 s. Subscribe to Pro (https://huggingface.co/subscribe/pro?from=ZeroGPU) to get 25 min of ZeroGPU quota a day"
+        for fault in ["FAULT_ZEROGPU_QUOTA", "FAULT_ZEROGPU_QUOTA_UNTITLED"] {
+            guard let result = try await run("\(fault) \(uniqueTag())") else { return }
+            #expect(result.status == 1, "stderr: \(result.stderrText)")
+            #expect(result.errorLines == ["qwen-chat: the Space's ZeroGPU quota is used up: \(words); set HF_TOKEN to a Hugging Face token for a larger ZeroGPU quota"], "\(result.stderrText)")
+            #expect(!result.stderrText.contains("<") && !result.stderrText.contains("0:03:27"))
+            guard let signedIn = try await run("\(fault) \(uniqueTag())", ["--token", "hf_x"]) else { return }
+            #expect(signedIn.status == 1)
+            #expect(signedIn.errorLines == ["qwen-chat: the Space's ZeroGPU quota is used up: \(words)"], "\(signedIn.stderrText)")
+        }
     }
 
     @Test("asleep: exit 1 naming a down Space")

@@ -63,6 +63,15 @@ struct SpaceStateBinaryTests {
         #expect(result.stderrLines.allSatisfy { $0.hasPrefix("qwen-chat: the Space \(space) is ") }, "\(result.stderrText)")
     }
 
+    @Test("--describe names the Hub's hardware: ZeroGPU in words")
+    func zeroGPUHardware() async throws {
+        guard let (result, _) = try await run("zero", "hi", ["--describe"]) else { return }
+        #expect(result.status == 0, "stderr: \(result.stderrText)")
+        #expect(result.stdoutText.split(separator: "\n").dropFirst().first == "hardware: zero-a10g (ZeroGPU: a GPU lent for each task, within a daily quota; a token gets a larger one)", "\(result.stdoutText)")
+        guard let (plain, _) = try await run("anything", "hi", ["--describe"]) else { return }
+        #expect(plain.stdoutText.contains("\nhardware: cpu-basic\n"), "\(plain.stdoutText)")
+    }
+
     @Test("paused: one line, exit 1")
     func paused() async throws {
         guard let (result, space) = try await run("paused", "hi") else { return }

@@ -824,14 +824,26 @@ def redirect_join():
     return expect_error(oneshot("redirect-join")) + where_problems(stray_requests(since))
 
 
-@check("set-cookie", "every answer sets cookies -> exact reply, and no request sends a Cookie header")
+@check("set-cookie", "every answer sets cookies -> exact reply; only the app's own come back, only to it", group="collector")
 def set_cookie():
     since = SRV.last_seq()
     problems = expect_reply(oneshot("set-cookie"), "Echo: hello")
-    sent = [e for e in SRV.requests(since) if e["scenario"] == "set-cookie" and any(n.lower() == "cookie" for n, _ in e["headers"])]
-    if sent:
-        problems.append(f"{sent[0]['method']} {sent[0]['path']} sent a Cookie header")
-    return problems
+    allowed = {"session=s1", "token=evil"}
+    carried = 0
+    for e in SRV.requests(since):
+        for name, value in e["headers"]:
+            if name.lower() != "cookie":
+                continue
+            if e["scenario"] != "set-cookie":
+                problems.append(f"a cookie went to {e['scenario']}: {value[:80]!r}")
+                continue
+            extra = set(value.split("; ")) - allowed
+            if extra:
+                problems.append(f"{e['method']} {e['path']} sent cookies it must drop: {sorted(extra)[:3]}")
+            carried += 1
+    if not carried:
+        problems.append("the app's own cookie never came back (no jar?)")
+    return problems + where_problems(stray_requests(since))
 
 # 6. Ctrl-C held hostage
 

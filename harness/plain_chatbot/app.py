@@ -17,4 +17,6 @@ if __name__ == "__main__":
     demo = shapes.qwen_app()
     demo.queue(default_concurrency_limit=10)
     demo.launch(server_name="127.0.0.1", server_port=int(os.environ["PORT"]), share=False,
-                show_error=False, quiet=True)
+                show_error=False, quiet=True,
+                # REPLICA_AUTH=user:password (scripts/harness start --auth): Gradio's login.
+                auth=tuple(os.environ["REPLICA_AUTH"].split(":", 1)) if os.environ.get("REPLICA_AUTH") else None)

@@ -97,4 +97,6 @@ if __name__ == "__main__":
     demo = build()
     demo.queue(api_open=False, default_concurrency_limit=40)
     demo.launch(server_name="127.0.0.1", server_port=int(os.environ["PORT"]), max_threads=5,
-                share=False, show_error=False, show_api=True, quiet=True)
+                share=False, show_error=False, show_api=True, quiet=True,
+                # REPLICA_AUTH=user:password (scripts/harness start --auth): Gradio's login.
+                auth=tuple(os.environ["REPLICA_AUTH"].split(":", 1)) if os.environ.get("REPLICA_AUTH") else None)

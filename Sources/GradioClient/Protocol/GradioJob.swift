@@ -52,14 +52,14 @@ public struct GradioJob: Sendable {
         case .processStarts(let eta):
             return .event(.started(eta: Self.seconds(eta)))
         case .processGenerating(let output, let success):
-            guard success else { return finish(.fail(.upstreamError(output["error"]?.stringValue))) }
+            guard success else { return finish(.fail(.upstreamError(output["error"]?.stringValue, title: output["title"]?.stringValue))) }
             guard case .array(let data)? = output["data"] else {
                 return .event(.warning("a generating message without output data was skipped"))
             }
             return applyGenerating(data)
         case .processCompleted(let output, let success):
             if !success {
-                return finish(.fail(.upstreamError(output["error"]?.stringValue)))
+                return finish(.fail(.upstreamError(output["error"]?.stringValue, title: output["title"]?.stringValue)))
             }
             guard case .array(let data)? = output["data"] else {
                 // Gradio answers a cancel with `output: {}` and success; a job this client did
