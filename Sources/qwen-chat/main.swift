@@ -39,18 +39,14 @@ func fail(_ message: String, code: Int32) -> Never {
 
 let environment = ProcessInfo.processInfo.environment
 func nonEmpty(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
-let environmentURL = nonEmpty("QWEN_CHAT_URL")
-// The Hub is asked about `--space`, and about the default Space when no URL is given at all;
-// a bare `--url` (or QWEN_CHAT_URL) is any Gradio app, with no Hub lookups.
-let spaceID = options.space ?? (options.url == nil && environmentURL == nil ? QwenSpace.spaceID : nil)
-let givenRoot = options.url ?? options.space.flatMap(QwenSpace.url(forSpaceID:)) ?? environmentURL ?? QwenSpace.defaultURL
-guard let rootParts = URLParts(URLParts.splittingCredentials(givenRoot).url) else {
-    fail("'\(URLParts.redacting(givenRoot))' is not an http:// or https:// URL", code: 2)
+let launch: LaunchTarget
+do {
+    launch = try LaunchTarget.decide(url: options.url, space: options.space, environmentURL: nonEmpty("QWEN_CHAT_URL"),
+                                     hubEndpoint: nonEmpty("HF_ENDPOINT"))
+} catch {
+    fail(error.description, code: 2)
 }
-let hubEndpoint = nonEmpty("HF_ENDPOINT") ?? SpaceHub.defaultEndpoint
-if spaceID != nil, URLParts(hubEndpoint) == nil {
-    fail("HF_ENDPOINT '\(URLParts.redacting(hubEndpoint))' is not an http:// or https:// URL", code: 2)
-}
+let (spaceID, givenRoot, rootParts, hubEndpoint) = (launch.spaceID, launch.url, launch.root, launch.hubEndpoint)
 
 var userTurn: String?
 if options.describe {
@@ -84,8 +80,7 @@ let transport = AsyncHTTPClientTransport(
 // --auth USER[:PASSWORD] (or QWEN_CHAT_AUTH): without a password it is asked for, without echo.
 var login: GradioLogin?
 if let auth = options.auth ?? nonEmpty("QWEN_CHAT_AUTH") {
-    let (user, password) = auth.firstIndex(of: ":").map { (String(auth[..<$0]), String(auth[auth.index(after: $0)...])) } ?? (auth, nil)
-    guard !user.isEmpty else { fail("--auth needs a user name: USER[:PASSWORD]", code: 2) }
+    guard let (user, password) = LaunchTarget.login(auth) else { fail("--auth needs a user name: USER[:PASSWORD]", code: 2) }
     if let password {
         login = GradioLogin(username: user, password: password)
     } else if let typed = TerminalControl.readSecret(prompt: "password for \(line: user, width: 60) at \(line: rootParts.host, width: 80): ") {
