@@ -40,11 +40,8 @@ struct ChatOptions: ParsableCommand {
     var waitSeconds = 120
 
     // Free text: the next word is the value even when it starts with a dash ("- Answer briefly").
-    @Option(name: .customLong("system"), parsing: .unconditional, help: ArgumentHelp("The system prompt (default: the Space's own, else Qwen's).", valueName: "text"))
+    @Option(name: .customLong("system"), parsing: .unconditional, help: ArgumentHelp("The system prompt (default: the Space's own).", valueName: "text"))
     var systemText: String?
-
-    var system: String { systemText ?? QwenSpace.defaultSystemPrompt }
-    var systemGiven: Bool { systemText != nil }
 
     @Option(
         help: ArgumentHelp("The model: one of the Space's choices (on Qwen/Qwen2.5: \(QwenSpace.modelSizes.joined(separator: ", "))). Default: the Space's own.", valueName: "size"),

@@ -29,7 +29,9 @@ final class InteractiveChat {
     private var live: LiveReply?
     /// The request asked for by the last `.send`, started once the actions are performed.
     private var pendingRequest: Request?
-    private typealias Request = (userTurn: String, systemPrompt: String, modelSize: String, context: [ChatExchange])
+    /// Whether the controller has the current Space's own defaults (from its config).
+    private var adoptedSpace = false
+    private typealias Request = (userTurn: String, systemPrompt: String?, modelSize: String?, context: [ChatExchange])
     private var runningRequest: Task<Void, Never>?
     /// Set when a second Ctrl-C (or SIGTERM/SIGHUP) during a reply asks to leave at once.
     private var exitCode: Int32?
@@ -39,7 +41,10 @@ final class InteractiveChat {
         self.targets = targets
         self.environment = environment
         self.color = color
-        controller = ChatController(settings: settings, modelChosen: service.modelGiven, systemChosen: service.systemGiven)
+        // Qwen's sizes and defaults only where the Space is Qwen2.5: any other Space's are its
+        // own, known once its config is read.
+        controller = ChatController(settings: settings)
+        if QwenSpace.isHost(of: service.client.root) { controller.knowSpace(QwenSpace.spaceDefaults, modelChoices: QwenSpace.modelSizes) }
         let history = HistoryStore.fromEnvironment(environment)
         editor = LineEditor(programName: "qwen-chat", history: history)
         editor.continuationPrompt = "… "
@@ -57,8 +62,7 @@ final class InteractiveChat {
     func run() -> Int32 {
         if let warning = editor.takeHistoryWarning() { showError(warning.message) }
         // Another Space's model is not known until its config is read: none is named.
-        let model = QwenSpace.isHost(of: service.client.root) || service.modelGiven
-            ? QwenSpace.displayName(ofModel: controller.settings.modelSize) + " at " : ""
+        let model = controller.modelInUse.map { QwenSpace.displayName(ofModel: $0) + " at " } ?? ""
         show("qwen-chat \(ChatOptions.version) · \(model)\(service.spaceText) · /help for commands, Ctrl-D to leave")
         defer {
             sessions?.close()
@@ -96,8 +100,8 @@ final class InteractiveChat {
     private func promptText() -> String {
         // A Space with no model choice, or another Space whose config is not read yet: no
         // model to name.
-        let unknown = service.currentSpace == nil && !service.modelGiven && !QwenSpace.isHost(of: service.client.root)
-        let label = (controller.settings.modelChoices.isEmpty || unknown ? "" : TerminalText.line(controller.settings.modelSize, width: 30).text) + "›"
+        let shown = controller.settings.modelChoices.isEmpty && controller.spaceDefaults != nil ? nil : controller.modelInUse
+        let label = (shown.map { TerminalText.line($0, width: 30).text } ?? "") + "›"
         return color ? "\u{1B}[1;36m\(label)\u{1B}[0m " : label + " "
     }
 
@@ -167,10 +171,10 @@ final class InteractiveChat {
     /// its defaults for what the user left alone, its model choices, whether it takes a history.
     private func adoptSpace() {
         guard let space = service.currentSpace else { return }
-        if let defaults = service.takeSpaceDefaults() {
-            controller.adoptSpaceDefaults(model: defaults.model, systemPrompt: defaults.systemPrompt)
+        if !adoptedSpace {
+            controller.knowSpace(space.chat.spaceDefaults, modelChoices: space.chat.modelChoices ?? [])
+            adoptedSpace = true
         }
-        controller.offerModels(space.chat.modelChoices ?? [], default: space.chat.defaultModel)
         if controller.endpointTakesHistory == nil {
             perform(controller.setEndpointTakesHistory(space.chat.takesContext, inSession: space.chat.conversationInSession))
         }
@@ -223,12 +227,14 @@ final class InteractiveChat {
             let text = TerminalControl.editMessage(environment: environment)
             perform(controller.handle(.editorText(text), now: Self.now()))
         case .inputHistory(let change): changeInputHistory(change)
-        case .showInfo(let settings, let turns, let characters): showInfo(settings, turns: turns, characters: characters)
+        case .showInfo(let settings, let defaults, let turns, let characters): showInfo(settings, defaults, turns: turns, characters: characters)
         case .showSpace:
             show("space: \(service.spaceText)" + (service.spaceID == nil ? " (a bare URL: the Hub is not asked about it)" : ""))
         case .switchSpace(let id, let url):
             do {
                 service.switchTarget(try targets.target(spaceID: id, url: url ?? QwenSpace.url(forSpaceID: id)!))
+                adoptedSpace = false
+                if QwenSpace.isHost(of: service.client.root) { controller.knowSpace(QwenSpace.spaceDefaults, modelChoices: QwenSpace.modelSizes) }
                 service.warmUp()
                 show("space: \(service.spaceText); the transcript stays")
             } catch {
@@ -316,7 +322,7 @@ final class InteractiveChat {
         }
     }
 
-    private func showInfo(_ settings: ChatSettings, turns: Int, characters: Int) {
+    private func showInfo(_ settings: ChatSettings, _ defaults: ChatController.SpaceDefaults?, turns: Int, characters: Int) {
         let connection = service.currentConnection
         show(ChatInfo(
             endpoint: service.spaceText,
@@ -325,7 +331,8 @@ final class InteractiveChat {
             sessionFile: sessions?.path,
             inputHistory: editor.history.map { $0.isEnabled ? $0.path : "off" },
             space: service.currentSpace,
-            hardware: service.hardware
+            hardware: service.hardware,
+            spaceDefaults: defaults
         ).text)
     }
 

@@ -37,7 +37,7 @@ struct OneShotChat: Sendable {
         func endFilter() -> String { raw ? "" : sanitizer.finish() }
 
         // One turn has no earlier turns: with --context the history is still empty.
-        var request: (userTurn: String, systemPrompt: String, modelSize: String, context: [ChatExchange])?
+        var request: (userTurn: String, systemPrompt: String?, modelSize: String?, context: [ChatExchange])?
         for case .send(_, let userTurn, let systemPrompt, let modelSize, let context) in controller.handle(.message(userTurn), now: now()) {
             request = (userTurn, systemPrompt, modelSize, context)
         }

@@ -104,13 +104,13 @@ TerminalControl.saveStartupModes()
 WindowSizeFlag.install()
 
 var settings = ChatSettings()
-settings.systemPrompt = options.system
+// What the command line does not give stays nil: the Space's own.
+settings.systemPrompt = options.systemText
 settings.showStats = options.stats
 settings.context = options.context
 settings.contextTurns = options.contextTurns
 settings.thinking = options.thinking
-let service = ChatService(target: target, retry: options.retryPolicy, waitBudget: Double(options.waitSeconds), apiName: options.apiName,
-                          modelGiven: options.model != nil, systemGiven: options.systemGiven)
+let service = ChatService(target: target, retry: options.retryPolicy, waitBudget: Double(options.waitSeconds), apiName: options.apiName)
 
 /// Runs `body` on a task while this (main) thread waits, calling `tick` about every `interval`
 /// milliseconds; Ctrl-C cancels the task. Returns its result and whether it was cancelled.

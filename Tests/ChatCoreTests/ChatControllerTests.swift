@@ -27,17 +27,18 @@ struct ChatControllerTests {
     mutating func switchSpace() {
         _ = send(.line("hi"))
         _ = send(.replyFinished(nil))
-        controller.adoptSpaceDefaults(model: "14B", systemPrompt: "The old Space's prompt")
+        controller.knowSpace(.init(model: "14B", systemPrompt: "The old Space's prompt", takesSystemPrompt: true), modelChoices: ["14B", "7B"])
         _ = send(.line("/system Be brief."))
         #expect(send(.line("/space")) == [.showSpace])
         #expect(send(.line("/space o/n http://127.0.0.1:1/x")) == [.switchSpace(id: "o/n", url: "http://127.0.0.1:1/x")])
         #expect(controller.transcript.turns.count == 1)
         #expect(controller.settings.systemPrompt == "Be brief.")
-        #expect(controller.settings.modelSize == QwenSpace.defaultModelSize)
-        // The new Space's defaults are adopted again for what the user did not choose.
-        controller.adoptSpaceDefaults(model: "7B", systemPrompt: "The new Space's prompt")
-        #expect(controller.settings.modelSize == "7B")
-        #expect(controller.settings.systemPrompt == "Be brief.")
+        // What the user did not choose is the new Space's own: not known until it answers.
+        #expect(controller.settings.modelSize == nil)
+        #expect(controller.spaceDefaults == nil && controller.modelInUse == nil)
+        controller.knowSpace(.init(model: "7B", systemPrompt: "The new Space's prompt", takesSystemPrompt: true), modelChoices: ["7B"])
+        #expect(controller.modelInUse == "7B")
+        #expect(controller.systemPromptInUse == "Be brief.")
     }
 
     @Test("/space forgets whether the old Space took a history: /context on is checked against the new one")
@@ -111,7 +112,7 @@ struct ChatControllerTests {
         _ = send(.replyFinished(nil))
         _ = send(.line("/model 3B"))
         let actions = send(.line("/retry"))
-        #expect(actions.contains(.send(index: 0, userTurn: "question", systemPrompt: QwenSpace.defaultSystemPrompt, modelSize: "3B", context: [])))
+        #expect(actions.contains(.send(index: 0, userTurn: "question", systemPrompt: nil, modelSize: "3B", context: [])))
         #expect(controller.transcript.turns.count == 1)
         #expect(controller.transcript.turns[0].reply == "")
         _ = send(.replyUpdate(.delta("second")))
@@ -121,7 +122,7 @@ struct ChatControllerTests {
 
     @Test("/system shows, sets and resets; /clear keeps it")
     mutating func systemPrompt() {
-        #expect(send(.line("/system")) == [.show("system prompt: \(QwenSpace.defaultSystemPrompt)")])
+        #expect(send(.line("/system")) == [.show("system prompt: the Space's own")])
         _ = send(.line("/system Talk like a pirate."))
         #expect(controller.settings.systemPrompt == "Talk like a pirate.")
         _ = send(.line("hi"))
@@ -130,7 +131,7 @@ struct ChatControllerTests {
         #expect(controller.transcript.turns.isEmpty)
         #expect(controller.settings.systemPrompt == "Talk like a pirate.")
         _ = send(.line("/system reset"))
-        #expect(controller.settings.systemPrompt == QwenSpace.defaultSystemPrompt)
+        #expect(controller.settings.systemPrompt == nil)
     }
 
     @Test("commands that need the shell become actions")
@@ -147,7 +148,7 @@ struct ChatControllerTests {
         #expect(send(.line("/edit")) == [.openEditor])
         #expect(send(.line("/history off")) == [.inputHistory(.disable)])
         #expect(send(.line("/history")) == [.printTranscript(controller.transcript)])
-        #expect(send(.line("/info")) == [.showInfo(controller.settings, turns: 1, characters: 12)])
+        #expect(send(.line("/info")) == [.showInfo(controller.settings, nil, turns: 1, characters: 12)])
         #expect(send(.line("/sytem")) == [.showError("unknown command /sytem; did you mean /system? (/help lists them)")])
     }
 
@@ -156,9 +157,9 @@ struct ChatControllerTests {
         #expect(send(.editorText("\n")) == [.show("(empty message; nothing sent)")])
         #expect(send(.editorText(nil)) == [.showError("the editor failed; nothing was sent")])
         let actions = send(.editorText("line one\nline two\n"))
-        #expect(actions.contains(.send(index: 0, userTurn: "line one\nline two", systemPrompt: QwenSpace.defaultSystemPrompt, modelSize: "72B", context: [])))
+        #expect(actions.contains(.send(index: 0, userTurn: "line one\nline two", systemPrompt: nil, modelSize: nil, context: [])))
         _ = send(.replyFinished(nil))
-        #expect(send(.line("//model is a word")).contains(.send(index: 1, userTurn: "/model is a word", systemPrompt: QwenSpace.defaultSystemPrompt, modelSize: "72B", context: [])))
+        #expect(send(.line("//model is a word")).contains(.send(index: 1, userTurn: "/model is a word", systemPrompt: nil, modelSize: nil, context: [])))
     }
 
     @Test("/set stats on adds statistics after a reply")

@@ -39,7 +39,7 @@ struct ChatInfoTests {
         var settings = ChatSettings()
         settings.modelChoices = []
         let info = ChatInfo(endpoint: "http://127.0.0.1:1/maxdemo", server: nil, settings: settings, turns: 0, characters: 0,
-                            sessionFile: nil, inputHistory: nil)
+                            sessionFile: nil, inputHistory: nil, spaceDefaults: .init(model: nil, systemPrompt: nil, takesSystemPrompt: false))
         #expect(info.text.split(separator: "\n").contains("model: the Space's own (its chat endpoint has no model choice)"))
     }
 }

@@ -80,37 +80,57 @@ struct SpaceEndpointTests {
 struct ModelChoicesTests {
     @Test func offeredChoices() {
         var controller = ChatController()
-        #expect(controller.handle(.line("/model qwen-max"), now: 1) == [.showError("unknown model size 'qwen-max'; choose one of \(QwenSpace.modelSizes.joined(separator: " "))")])
-        controller.offerModels(["qwen-turbo", "qwen-max", "qwen-plus"], default: "qwen-max")
-        // 72B is not offered: the Space's default takes its place.
+        // Before the Space is known any name is taken, and checked once it is.
+        #expect(controller.handle(.line("/model qwen-max"), now: 1) == [.show("model set to qwen-max")])
+        controller.knowSpace(.init(model: "qwen-max", systemPrompt: nil, takesSystemPrompt: false), modelChoices: ["qwen-turbo", "qwen-max", "qwen-plus"])
         #expect(controller.settings.modelSize == "qwen-max")
         #expect(controller.handle(.line("/model QWEN-PLUS"), now: 2) == [.show("model set to qwen-plus")])
         #expect(controller.settings.modelSize == "qwen-plus")
         #expect(controller.handle(.line("/model 7B"), now: 3) == [.showError("unknown model size '7B'; choose one of qwen-turbo qwen-max qwen-plus")])
-        controller.offerModels([])
-        #expect(controller.handle(.line("/model 7B"), now: 4) == [.showError("this Space's chat endpoint has no model choice")])
-        controller.offerModels(QwenSpace.modelSizes, default: "72B")
-        #expect(controller.settings.modelSize == "72B")
-        // A size the Space offers is kept.
-        _ = controller.handle(.line("/model 7b"), now: 5)
-        controller.offerModels(QwenSpace.modelSizes, default: "72B")
-        #expect(controller.settings.modelSize == "7B")
+        #expect(controller.handle(.line("/model reset"), now: 4) == [.show("model reset to the Space's own: qwen-max")])
+        #expect(controller.settings.modelSize == nil && controller.modelInUse == "qwen-max")
+        controller.knowSpace(.init(model: nil, systemPrompt: nil, takesSystemPrompt: false), modelChoices: [])
+        #expect(controller.handle(.line("/model 7B"), now: 5) == [.showError("this Space's chat endpoint has no model choice")])
+        #expect(controller.handle(.line("/model"), now: 6) == [.show("model: the Space's own (its chat endpoint has no model choice)")])
+        // A chosen model the next Space does not offer gives way to its own.
+        _ = controller.handle(.line("/space o/n"), now: 7)
+        _ = controller.handle(.line("/model 3B"), now: 8)
+        controller.knowSpace(QwenSpace.spaceDefaults, modelChoices: QwenSpace.modelSizes)
+        #expect(controller.settings.modelSize == "3B")
+        _ = controller.handle(.line("/space o/m"), now: 9)
+        controller.knowSpace(.init(model: "qwen3-8b", systemPrompt: nil, takesSystemPrompt: true), modelChoices: ["qwen3-8b"])
+        #expect(controller.settings.modelSize == nil && controller.modelInUse == "qwen3-8b")
     }
 }
 
-@Suite("The Space's defaults in the REPL settings")
+@Suite("The Space's own: a setting nobody chose is nil")
 struct SpaceDefaultsTests {
-    @Test func adoptedOnlyWhereStillAtQwensDefaults() {
+    @Test func nilStandsForTheSpacesOwn() {
         var controller = ChatController()
-        controller.adoptSpaceDefaults(model: "7B", systemPrompt: "You are a helpful assistant.")
-        #expect(controller.settings.modelSize == "7B")
-        #expect(controller.settings.systemPrompt == "You are a helpful assistant.")
-        var chosen = ChatController()
-        _ = chosen.handle(.line("/model 3B"), now: 1)
-        _ = chosen.handle(.line("/system Be brief."), now: 2)
-        chosen.adoptSpaceDefaults(model: "7B", systemPrompt: "You are a helpful assistant.")
-        #expect(chosen.settings.modelSize == "3B")
-        #expect(chosen.settings.systemPrompt == "Be brief.")
+        #expect(controller.handle(.line("/system"), now: 1) == [.show("system prompt: the Space's own")])
+        #expect(controller.handle(.line("/model"), now: 2) == [.show("model: the Space's own")])
+        controller.knowSpace(.init(model: "small", systemPrompt: "You are terse.", takesSystemPrompt: true), modelChoices: ["small", "large"])
+        #expect(controller.settings.systemPrompt == nil && controller.settings.modelSize == nil)
+        #expect(controller.handle(.line("/system"), now: 3) == [.show("system prompt: the Space's own: You are terse.")])
+        #expect(controller.handle(.line("/model"), now: 4) == [.show("model: small (the Space's own) (choices: small large)")])
+        _ = controller.handle(.line("/system Be brief."), now: 5)
+        _ = controller.handle(.line("/model LARGE"), now: 6)
+        let sent = controller.handle(.line("hi"), now: 7)
+        #expect(sent.contains(.send(index: 0, userTurn: "hi", systemPrompt: "Be brief.", modelSize: "large", context: [])))
+        _ = controller.handle(.replyFinished(nil), now: 8)
+        #expect(controller.handle(.line("/system reset"), now: 9) == [.show("system prompt reset to the Space's own: You are terse.")])
+        _ = controller.handle(.line("/model reset"), now: 10)
+        // Reset: nothing is sent for them, and the Space uses its own; the transcript records what it used.
+        let own = controller.handle(.line("again"), now: 11)
+        #expect(own.contains(.send(index: 1, userTurn: "again", systemPrompt: nil, modelSize: nil, context: [])))
+        #expect(own.contains(.journal(.turn(index: 1, user: "again", system: "You are terse.", model: "small", time: 11, context: 0))))
+    }
+
+    @Test func aSpaceWithoutASystemPromptSaysSo() {
+        var controller = ChatController()
+        controller.knowSpace(.init(model: nil, systemPrompt: nil, takesSystemPrompt: false), modelChoices: [])
+        #expect(controller.handle(.line("/system"), now: 1) == [.show("system prompt: none (this Space's chat endpoint takes no system prompt)")])
+        #expect(!ChatController.systemText(controller.settings, controller.spaceDefaults).contains("Qwen"))
     }
 }
 

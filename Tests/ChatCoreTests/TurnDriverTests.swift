@@ -156,7 +156,7 @@ struct TurnDriverTests {
     func messageIsNotACommand() {
         var controller = ChatController()
         let actions = controller.handle(.message("/help me"), now: 1)
-        #expect(actions.contains(.send(index: 0, userTurn: "/help me", systemPrompt: QwenSpace.defaultSystemPrompt, modelSize: QwenSpace.defaultModelSize, context: [])))
+        #expect(actions.contains(.send(index: 0, userTurn: "/help me", systemPrompt: nil, modelSize: nil, context: [])))
     }
 }
 

@@ -8,10 +8,12 @@ public enum ThinkingDisplay: String, Sendable, CaseIterable {
 }
 
 public struct ChatSettings: Sendable, Equatable {
-    public var systemPrompt = QwenSpace.defaultSystemPrompt
-    public var modelSize = QwenSpace.defaultModelSize
-    /// What `/model` accepts: the Space's choices once its endpoint is known, else Qwen2.5's.
-    public var modelChoices = QwenSpace.modelSizes
+    /// The system prompt chosen (`--system`, `/system`, a loaded session); nil: the Space's own.
+    public var systemPrompt: String?
+    /// The model chosen (`--model`, `/model`, a loaded session); nil: the Space's own.
+    public var modelSize: String?
+    /// What `/model` accepts: the Space's choices once its endpoint is known.
+    public var modelChoices: [String] = []
     public var showStats = false
     public var markdown = true
     /// `/context on`, `--context`: send the earlier turns as the chatbot's history.
@@ -70,7 +72,8 @@ public struct ChatController: Sendable {
         case showThinking(String)
         /// Start a request; its events come back as `reply*` inputs.
         /// `context`: the earlier turns to send as history (empty with context off).
-        case send(index: Int, userTurn: String, systemPrompt: String, modelSize: String, context: [ChatExchange])
+        /// `systemPrompt`, `modelSize`: the chosen ones; nil leaves the Space's own.
+        case send(index: Int, userTurn: String, systemPrompt: String?, modelSize: String?, context: [ChatExchange])
         case cancelReply
         /// The reply is over; the shell ends the rendered block.
         case endReply
@@ -85,7 +88,7 @@ public struct ChatController: Sendable {
         case copyCode(reply: String, index: Int?)
         case openEditor
         case inputHistory(SlashCommand.HistoryAction)
-        case showInfo(ChatSettings, turns: Int, characters: Int)
+        case showInfo(ChatSettings, SpaceDefaults?, turns: Int, characters: Int)
         /// `/space`: say which Space and URL are in use.
         case showSpace
         /// `/space Owner/Name [URL]`: talk to that Space from the next turn on.
@@ -114,31 +117,54 @@ public struct ChatController: Sendable {
     }
 
     static let noHistoryNote = "this Space's chat endpoint takes no history, so only the system prompt and the latest message can be sent"
-    /// Whether the user chose the model / system prompt (command line, `/model`, `/system`):
-    /// those stay when `/space` switches; the others become the new Space's own.
-    private var modelChosen: Bool
-    private var systemChosen: Bool
 
-    /// The Space's model choices, once its chat endpoint is known (empty: it has none). A
-    /// model the Space does not offer becomes its default, so the prompt shows what is sent.
-    public mutating func offerModels(_ choices: [String], default defaultModel: String? = nil) {
-        settings.modelChoices = choices
-        if !choices.isEmpty, !choices.contains(settings.modelSize) {
-            settings.modelSize = defaultModel.flatMap { choices.contains($0) ? $0 : nil } ?? choices[0]
+    /// What the Space uses for a setting nobody chose: known once its config is read (for
+    /// Qwen/Qwen2.5 from the start). nil before.
+    public struct SpaceDefaults: Sendable, Equatable {
+        public var model: String?
+        public var systemPrompt: String?
+        /// Whether its chat endpoint takes a system prompt at all.
+        public var takesSystemPrompt: Bool
+
+        public init(model: String?, systemPrompt: String?, takesSystemPrompt: Bool) {
+            self.model = model
+            self.systemPrompt = systemPrompt
+            self.takesSystemPrompt = takesSystemPrompt
+        }
+    }
+    public private(set) var spaceDefaults: SpaceDefaults?
+
+    /// The model and system prompt the Space will really use: the chosen ones, else its own.
+    public var modelInUse: String? { settings.modelSize ?? spaceDefaults?.model }
+    public var systemPromptInUse: String? { settings.systemPrompt ?? spaceDefaults?.systemPrompt }
+
+    /// The Space's chat endpoint is known: its model choices (empty: it has none) and its
+    /// defaults. A chosen model it does not offer gives way to its own.
+    public mutating func knowSpace(_ defaults: SpaceDefaults, modelChoices: [String]) {
+        spaceDefaults = defaults
+        settings.modelChoices = modelChoices
+        if let chosen = settings.modelSize {
+            settings.modelSize = modelChoices.first { $0.lowercased() == chosen.lowercased() }
         }
     }
 
-    /// The Space's own defaults for what is still at qwen-chat's (once, after the first
-    /// connection), so `/system`, `/model` and the prompt show what is sent.
-    public mutating func adoptSpaceDefaults(model: String?, systemPrompt: String?) {
-        if let model, settings.modelSize == QwenSpace.defaultModelSize { settings.modelSize = model }
-        if let systemPrompt, settings.systemPrompt == QwenSpace.defaultSystemPrompt { settings.systemPrompt = systemPrompt }
+    public init(settings: ChatSettings = ChatSettings(), spaceDefaults: SpaceDefaults? = nil) {
+        self.settings = settings
+        self.spaceDefaults = spaceDefaults
     }
 
-    public init(settings: ChatSettings = ChatSettings(), modelChosen: Bool = false, systemChosen: Bool = false) {
-        self.settings = settings
-        self.modelChosen = modelChosen
-        self.systemChosen = systemChosen
+    /// "the Space's own: You are terse." and the like, for `/system` and `/info`.
+    public static func systemText(_ settings: ChatSettings, _ defaults: SpaceDefaults?) -> String {
+        if let chosen = settings.systemPrompt { return chosen }
+        guard let defaults else { return "the Space's own" }
+        guard defaults.takesSystemPrompt else { return "none (this Space's chat endpoint takes no system prompt)" }
+        return defaults.systemPrompt.map { "the Space's own: \($0)" } ?? "the Space's own (empty)"
+    }
+
+    /// "Qwen2.5-72B", "qwen3-8b (the Space's own)", for `/model` and `/info`.
+    public static func modelText(_ settings: ChatSettings, _ defaults: SpaceDefaults?) -> String {
+        if let chosen = settings.modelSize { return QwenSpace.displayName(ofModel: chosen) }
+        return defaults?.model.map { QwenSpace.displayName(ofModel: $0) + " (the Space's own)" } ?? "the Space's own"
     }
 
     /// - Parameter now: seconds since 1970, for timestamps and statistics.
@@ -166,8 +192,8 @@ public struct ChatController: Sendable {
         case (.prompt, .loaded(let loaded, let warning)):
             transcript = loaded
             if let last = loaded.turns.last {
-                settings.systemPrompt = last.systemPrompt
-                settings.modelSize = last.modelSize
+                settings.systemPrompt = last.systemPrompt.isEmpty ? nil : last.systemPrompt
+                settings.modelSize = last.modelSize.isEmpty ? nil : last.modelSize
             }
             var actions: [Action] = [.startNewJournal]
             for (index, turn) in loaded.turns.enumerated() {
@@ -177,7 +203,7 @@ public struct ChatController: Sendable {
             }
             actions.append(.printTranscript(loaded))
             if let warning { actions.append(.show(warning)) }
-            actions.append(.show("loaded \(loaded.turns.count) turn\(loaded.turns.count == 1 ? "" : "s"); model \(settings.modelSize)"))
+            actions.append(.show("loaded \(loaded.turns.count) turn\(loaded.turns.count == 1 ? "" : "s"); model \(Self.modelText(settings, spaceDefaults))"))
             return actions
 
         case (.streaming, .interrupt):
@@ -233,7 +259,7 @@ public struct ChatController: Sendable {
         guard SlashCommand.isCommand(text) else {
             return startTurn(text.hasPrefix("//") ? String(text.dropFirst()) : text, now: now)
         }
-        switch SlashCommand.parse(text, modelChoices: settings.modelChoices) {
+        switch SlashCommand.parse(text, modelChoices: spaceDefaults == nil && settings.modelChoices.isEmpty ? nil : settings.modelChoices) {
         case .failure(let error):
             return [.showError(error.description)]
         case .success(let command):
@@ -243,7 +269,7 @@ public struct ChatController: Sendable {
 
     private mutating func startTurn(_ message: String, now: Double) -> [Action] {
         let index = transcript.turns.count
-        transcript.turns.append(Turn(user: message, systemPrompt: settings.systemPrompt, modelSize: settings.modelSize, startedAt: now))
+        transcript.turns.append(Turn(user: message, systemPrompt: systemPromptInUse ?? "", modelSize: modelInUse ?? "", startedAt: now))
         return beginRequest(index: index, now: now)
     }
 
@@ -254,28 +280,32 @@ public struct ChatController: Sendable {
             ? transcript.contextExchanges(before: index, limit: settings.contextTurns) : []
         return [
             .journal(.turn(index: index, user: turn.user, system: turn.systemPrompt, model: turn.modelSize, time: now, context: context.count)),
-            .send(index: index, userTurn: turn.user, systemPrompt: turn.systemPrompt, modelSize: turn.modelSize, context: context),
+            .send(index: index, userTurn: turn.user, systemPrompt: settings.systemPrompt, modelSize: settings.modelSize, context: context),
         ]
     }
 
     private mutating func perform(_ command: SlashCommand, now: Double) -> [Action] {
         switch command {
         case .system(.show):
-            return [.show("system prompt: \(settings.systemPrompt)")]
+            return [.show("system prompt: \(Self.systemText(settings, spaceDefaults))")]
         case .system(.set(let text)):
             settings.systemPrompt = text
-            systemChosen = true
             return [.show("system prompt set for the next turns")]
         case .system(.reset):
-            settings.systemPrompt = QwenSpace.defaultSystemPrompt
-            systemChosen = false
-            return [.show("system prompt reset to the Space's default: \(settings.systemPrompt)")]
+            settings.systemPrompt = nil
+            return [.show("system prompt reset to the Space's own" + (spaceDefaults?.systemPrompt.map { ": \($0)" } ?? ""))]
         case .model(nil):
-            return [.show("model: \(QwenSpace.displayName(ofModel: settings.modelSize)) (choices: \(settings.modelChoices.joined(separator: " ")))")]
+            if spaceDefaults != nil && settings.modelChoices.isEmpty {
+                return [.show("model: the Space's own (its chat endpoint has no model choice)")]
+            }
+            let choices = settings.modelChoices.isEmpty ? "" : " (choices: \(settings.modelChoices.joined(separator: " ")))"
+            return [.show("model: \(Self.modelText(settings, spaceDefaults))\(choices)")]
         case .model(let size?):
             settings.modelSize = size
-            modelChosen = true
             return [.show("model set to \(QwenSpace.displayName(ofModel: size))")]
+        case .modelReset:
+            settings.modelSize = nil
+            return [.show("model reset to the Space's own" + (spaceDefaults?.model.map { ": \(QwenSpace.displayName(ofModel: $0))" } ?? ""))]
         case .clear:
             transcript = Transcript()
             return [.startNewJournal, .show("started a fresh transcript (system prompt kept)")]
@@ -285,8 +315,8 @@ public struct ChatController: Sendable {
             return [.inputHistory(action)]
         case .retry:
             guard let index = transcript.turns.indices.last else { return [.showError("nothing to retry yet")] }
-            transcript.turns[index] = Turn(user: transcript.turns[index].user, systemPrompt: settings.systemPrompt,
-                                           modelSize: settings.modelSize, startedAt: now)
+            transcript.turns[index] = Turn(user: transcript.turns[index].user, systemPrompt: systemPromptInUse ?? "",
+                                           modelSize: modelInUse ?? "", startedAt: now)
             return [.show("retrying: \(transcript.turns[index].user.replacingNewlines(with: " ").prefix(60))")] + beginRequest(index: index, now: now)
         case .save(let path):
             return transcript.turns.isEmpty ? [.showError("nothing to save yet")] : [.save(path: path, transcript)]
@@ -307,7 +337,7 @@ public struct ChatController: Sendable {
         case .edit:
             return [.openEditor]
         case .info:
-            return [.showInfo(settings, turns: transcript.turns.count, characters: transcript.characterCount)]
+            return [.showInfo(settings, spaceDefaults, turns: transcript.turns.count, characters: transcript.characterCount)]
         case .thinking(nil):
             guard let turn = transcript.turns.last(where: { !$0.reply.isEmpty || !$0.thinking.isEmpty }) else {
                 return [.showError("no reply yet")]
@@ -329,11 +359,9 @@ public struct ChatController: Sendable {
         case .space(nil, _):
             return [.showSpace]
         case .space(let id?, let url):
-            // Until the new Space's config is read, what the user did not choose is qwen-chat's
-            // default again, which stands for "the Space's own".
-            settings.modelChoices = QwenSpace.modelSizes
-            if !modelChosen { settings.modelSize = QwenSpace.defaultModelSize }
-            if !systemChosen { settings.systemPrompt = QwenSpace.defaultSystemPrompt }
+            // What the user chose stays; the rest is the new Space's own, known once it answers.
+            settings.modelChoices = []
+            spaceDefaults = nil
             // Whether the new Space takes a history is known once it has answered.
             endpointTakesHistory = nil
             conversationInSession = false

@@ -16,9 +16,13 @@ public struct ChatInfo: Sendable {
     public var inputHistory: String?
     /// The Space's hardware from the Hub, when known.
     public var hardware: String?
+    /// What the Space uses for the settings nobody chose, once known.
+    public var spaceDefaults: ChatController.SpaceDefaults?
 
     public init(endpoint: String, server: (config: GradioConfig, endpoint: GradioEndpoint)?, settings: ChatSettings, turns: Int,
-                characters: Int, sessionFile: String?, inputHistory: String?, space: SpaceEndpoint? = nil, hardware: String? = nil) {
+                characters: Int, sessionFile: String?, inputHistory: String?, space: SpaceEndpoint? = nil, hardware: String? = nil,
+                spaceDefaults: ChatController.SpaceDefaults? = nil) {
+        self.spaceDefaults = spaceDefaults
         self.space = space
         self.hardware = hardware
         self.endpoint = endpoint
@@ -40,9 +44,9 @@ public struct ChatInfo: Sendable {
         }
         // The inputs as `--describe` shows them, after its own gradio line.
         if let space { lines += space.description.split(separator: "\n").dropFirst().map { "  " + $0 } }
-        lines.append(settings.modelChoices.isEmpty ? "model: the Space's own (its chat endpoint has no model choice)"
-                     : "model: \(QwenSpace.displayName(ofModel: settings.modelSize))")
-        lines.append("system prompt: \(settings.systemPrompt)")
+        lines.append(spaceDefaults != nil && settings.modelChoices.isEmpty ? "model: the Space's own (its chat endpoint has no model choice)"
+                     : "model: \(ChatController.modelText(settings, spaceDefaults))")
+        lines.append("system prompt: \(ChatController.systemText(settings, spaceDefaults))")
         lines.append(ChatController.contextDescription(settings, endpointTakesHistory: space?.chat.takesContext,
                                                        inSession: space?.chat.conversationInSession ?? false))
         lines.append("transcript: \(turns) turn\(turns == 1 ? "" : "s"), \(characters) characters")

@@ -6,6 +6,8 @@ public enum SlashCommand: Sendable, Equatable {
 
     case system(SystemAction)
     case model(String?)
+    /// `/model reset`: back to the Space's own.
+    case modelReset
     case clear
     case history(HistoryAction)
     case retry
@@ -42,11 +44,11 @@ public enum SlashCommand: Sendable, Equatable {
 
     public static let help: [Help] = [
         Help(name: "system", usage: "/system [text | reset]", summary: "show or set the system prompt",
-             details: "/system shows the system prompt in force. /system TEXT sets it for the next turns. /system reset restores the Space's default.",
+             details: "/system shows the system prompt in force (the Space's own unless you set one). /system TEXT sets it for the next turns. /system reset goes back to the Space's own.",
              completions: ["reset"]),
-        Help(name: "model", usage: "/model [size]", summary: "show or set the model size",
-             details: "The Space's own choices once connected (see /info); on Qwen/Qwen2.5: \(QwenSpace.modelSizes.joined(separator: " ")). The default is \(QwenSpace.defaultModelSize).",
-             completions: QwenSpace.modelSizes),
+        Help(name: "model", usage: "/model [name | reset]", summary: "show or set the model",
+             details: "The Space's own choices once connected (see /info); on Qwen/Qwen2.5: \(QwenSpace.modelSizes.joined(separator: " ")). Unless you set one, the Space's own default (72B on Qwen/Qwen2.5). /model reset goes back to it.",
+             completions: QwenSpace.modelSizes + ["reset"]),
         Help(name: "clear", usage: "/clear", summary: "start a fresh transcript (keeps the system prompt)",
              details: "Starts a new session file; the old one stays on disk (see /sessions).", completions: []),
         Help(name: "history", usage: "/history [on | off | clear]", summary: "print this session's transcript, or control input history",
@@ -97,8 +99,9 @@ public enum SlashCommand: Sendable, Equatable {
     }
 
     /// Parses `/name args`. Unknown commands get a suggestion.
-    /// - Parameter modelChoices: the sizes `/model` accepts (the Space's, once known).
-    public static func parse(_ line: String, modelChoices: [String] = QwenSpace.modelSizes) -> Result<SlashCommand, ParseError> {
+    /// - Parameter modelChoices: the sizes `/model` accepts (the Space's, once known); nil
+    ///   before the Space is known: any name, checked at the next turn.
+    public static func parse(_ line: String, modelChoices: [String]? = QwenSpace.modelSizes) -> Result<SlashCommand, ParseError> {
         let trimmed = line.trimmingWhitespace()
         guard trimmed.hasPrefix("/") else { return .failure(ParseError("not a command")) }
         let body = trimmed.dropFirst()
@@ -115,6 +118,8 @@ public enum SlashCommand: Sendable, Equatable {
             return .success(.system(.set(argument)))
         case "model":
             if argument.isEmpty { return .success(.model(nil)) }
+            if argument.lowercased() == "reset" { return .success(.modelReset) }
+            guard let modelChoices else { return .success(.model(argument)) }
             guard !modelChoices.isEmpty else { return .failure(ParseError("this Space's chat endpoint has no model choice")) }
             guard let size = modelChoices.first(where: { $0.lowercased() == argument.lowercased() }) else {
                 return .failure(ParseError("unknown model size '\(argument)'; choose one of \(modelChoices.joined(separator: " "))"))

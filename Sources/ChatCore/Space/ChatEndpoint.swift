@@ -144,6 +144,11 @@ public struct ChatEndpoint: Sendable, Equatable {
     /// Whether the system prompt input has a non-empty default of its own.
     public var hasSystemDefault: Bool { systemDefault != nil }
 
+    /// What the Space uses for the model and system prompt nobody chose.
+    public var spaceDefaults: ChatController.SpaceDefaults {
+        ChatController.SpaceDefaults(model: defaultModel.flatMap { canonicalModel($0) ?? $0 }, systemPrompt: systemDefault, takesSystemPrompt: takesSystemPrompt)
+    }
+
     /// The system prompt input's own default, when it has a non-empty one.
     public var systemDefault: String? {
         for input in inputs {

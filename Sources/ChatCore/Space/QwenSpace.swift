@@ -9,6 +9,9 @@ import GradioClient
 /// model sizes it offers. The Space keeps no history: a request carries the system prompt, the
 /// latest user turn and, with `/context on`, the earlier turns as tuples.
 public enum QwenSpace {
+    /// Qwen/Qwen2.5's own defaults, known before its config is read (its host only).
+    public static let spaceDefaults = ChatController.SpaceDefaults(model: defaultModelSize, systemPrompt: defaultSystemPrompt, takesSystemPrompt: true)
+
     public static let spaceID = "Qwen/Qwen2.5"
     public static let defaultURL = "https://qwen-qwen2-5.hf.space"
     public static let apiName = "model_chat"

@@ -91,8 +91,8 @@ public enum SessionJournal {
             case "turn":
                 let turn = Turn(
                     user: json["user"]?.stringValue ?? "",
-                    systemPrompt: json["system"]?.stringValue ?? QwenSpace.defaultSystemPrompt,
-                    modelSize: json["model"]?.stringValue ?? QwenSpace.defaultModelSize,
+                    systemPrompt: json["system"]?.stringValue ?? "",
+                    modelSize: json["model"]?.stringValue ?? "",
                     startedAt: json["time"]?.doubleValue ?? 0,
                     status: .interrupted
                 )

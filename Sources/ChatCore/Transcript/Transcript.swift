@@ -118,8 +118,9 @@ extension Turn {
         self.init(
             user: user,
             reply: json["reply"]?.stringValue ?? "",
-            systemPrompt: json["system"]?.stringValue ?? QwenSpace.defaultSystemPrompt,
-            modelSize: json["model"]?.stringValue ?? QwenSpace.defaultModelSize,
+            // Not recorded: unknown (a load makes it the Space's own).
+            systemPrompt: json["system"]?.stringValue ?? "",
+            modelSize: json["model"]?.stringValue ?? "",
             startedAt: json["started"]?.doubleValue ?? 0,
             finishedAt: json["finished"]?.doubleValue,
             status: json["status"]?.stringValue.flatMap(Status.init(rawValue:)) ?? .complete,

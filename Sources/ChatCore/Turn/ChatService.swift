@@ -26,13 +26,6 @@ public final class ChatService: Sendable {
     public let waitBudget: Double
     /// `--api-name`: this endpoint instead of the discovered one.
     public let apiName: String?
-    /// Whether `--model` / `--system` were given: if not, the Space's own defaults are sent
-    /// (while the settings still hold qwen-chat's defaults).
-    public let modelGiven: Bool
-    public let systemGiven: Bool
-    /// Until the REPL adopts the Space's defaults into its settings, settings at qwen-chat's
-    /// defaults stand for "the Space's own".
-    private let defaultsPending = Mutex(true)
     private let state = Mutex<(connection: GradioConnection, space: SpaceEndpoint)?>(nil)
     /// The config read while the user types the first message (`warmUp`).
     private let warmUpTask = Mutex<Task<Void, Never>?>(nil)
@@ -40,13 +33,11 @@ public final class ChatService: Sendable {
     /// with context joins it again. `thinkingOn`: the session's thinking switch as left.
     private let conversation = Mutex<(sessionHash: String, thinkingOn: Bool)?>(nil)
 
-    public init(target: Target, retry: RetryPolicy, waitBudget: Double = 120, apiName: String? = nil, modelGiven: Bool = true, systemGiven: Bool = true) {
+    public init(target: Target, retry: RetryPolicy, waitBudget: Double = 120, apiName: String? = nil) {
         self.target = Mutex(target)
         self.retry = retry
         self.waitBudget = waitBudget
         self.apiName = apiName
-        self.modelGiven = modelGiven
-        self.systemGiven = systemGiven
     }
 
     public var client: GradioClient { target.withLock { $0.client } }
@@ -69,7 +60,6 @@ public final class ChatService: Sendable {
         state.withLock { $0 = nil }
         conversation.withLock { $0 = nil }
         hubHardware.withLock { $0 = nil }
-        defaultsPending.withLock { $0 = true }
     }
 
     /// Reads the Space's config while the user types, so the first turn does not wait for it
@@ -116,18 +106,18 @@ public final class ChatService: Sendable {
     /// controller's `.replyFinished` input (`.cancelled` when the task was cancelled).
     /// - Parameter history: the earlier turns to send (`/context on`); dropped, with a note,
     ///   when the endpoint takes none.
-    public func run(userTurn: String, systemPrompt: String, modelSize: String, history: [ChatExchange] = [],
+    /// - Parameters:
+    ///   - systemPrompt, modelSize: the chosen ones; nil leaves the Space's own (a model it
+    ///     does not offer too).
+    public func run(userTurn: String, systemPrompt: String?, modelSize: String?, history: [ChatExchange] = [],
                     thinking: ThinkingRequest = ThinkingRequest(), post: (TurnDriver.Event) -> Void) async -> ChatController.Input {
         var driver = TurnDriver(maxRetries: retry.maxRetries)
         let (client, hub, tokenSent) = target.withLock { ($0.client, $0.hub, $0.tokenSent) }
         do {
             let (connection, space) = try await connect(driver: &driver, post: post)
             driver.readReply(fromOutput: space.chat.replyOutputIndex)
-            // Settings still at qwen-chat's defaults leave the Space's own in place; a size the
-            // Space does not offer gets its default too.
-            let pending = defaultsPending.withLock { $0 }
-            let model = pending && !modelGiven && modelSize == QwenSpace.defaultModelSize ? nil : space.chat.canonicalModel(modelSize)
-            let system = pending && !systemGiven && systemPrompt == QwenSpace.defaultSystemPrompt && space.chat.hasSystemDefault ? nil : systemPrompt
+            let model = modelSize.flatMap { space.chat.canonicalModel($0) }
+            let system = systemPrompt
             if !history.isEmpty, !space.chat.takesContext {
                 post(.note("this Space's chat endpoint takes no history; the earlier turns were not sent"))
             }
@@ -181,19 +171,6 @@ public final class ChatService: Sendable {
             }
             return TurnDriver.finished(error)
         }
-    }
-
-    /// The Space's defaults for the settings the command line left alone, once, when the
-    /// endpoint is known: from then on the settings say exactly what is sent.
-    public func takeSpaceDefaults() -> (model: String?, systemPrompt: String?)? {
-        guard let space = currentSpace else { return nil }
-        let pending = defaultsPending.withLock { pending in
-            defer { pending = false }
-            return pending
-        }
-        guard pending else { return nil }
-        let model = modelGiven ? nil : space.chat.defaultModel.flatMap { space.chat.canonicalModel($0) }
-        return (model, systemGiven ? nil : space.chat.systemDefault)
     }
 
     /// Reads the config and finds the chat endpoint (once); for `--describe` and `--model`.
