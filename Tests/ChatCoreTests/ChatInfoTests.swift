@@ -34,6 +34,17 @@ struct ChatInfoTests {
         ])
     }
 
+    @Test("the Hub's hardware, ZeroGPU in words")
+    func hardware() {
+        let zero = ChatInfo(endpoint: "Qwen/Qwen2.5 (https://qwen-qwen2-5.hf.space)", server: nil, settings: ChatSettings(), turns: 0, characters: 0,
+                            sessionFile: nil, inputHistory: nil, hardware: "zero-a10g")
+        #expect(zero.text.split(separator: "\n").dropFirst().first == "hardware: zero-a10g (ZeroGPU: a GPU lent for each task, within a daily quota; a token gets a larger one)")
+        let cpu = ChatInfo(endpoint: "o/n", server: nil, settings: ChatSettings(), turns: 0, characters: 0, sessionFile: nil, inputHistory: nil, hardware: "cpu-basic")
+        #expect(cpu.text.contains("\nhardware: cpu-basic\n"))
+        let none = ChatInfo(endpoint: "http://127.0.0.1:1", server: nil, settings: ChatSettings(), turns: 0, characters: 0, sessionFile: nil, inputHistory: nil)
+        #expect(!none.text.contains("hardware"))
+    }
+
     @Test("a Space whose chat endpoint has no model choice names no model")
     func noModelChoice() {
         var settings = ChatSettings()

@@ -239,6 +239,22 @@ else
     fail "QWEN_CHAT_TEST_QWEN3DEMO_URL is not set (scripts/test starts harness/qwen3_demo)"
 fi
 
+# Two replicas behind a load balancer with cookie affinity: ten REPL turns, each the exact echo.
+if [ -n "${QWEN_CHAT_TEST_BALANCER_URL:-}" ]; then
+    start_chat "$QWEN_CHAT_TEST_BALANCER_URL"
+    answered=0
+    for i in $(seq 1 10); do
+        keys "balanced turn $i" Enter
+        wait_for "you said «balanced turn $i»" 10 && answered=$((answered + 1))
+    done
+    [ "$answered" = 10 ] && pass "ten REPL turns behind the cookie-affinity balancer answer (10 of 10)" || fail "behind the balancer: $answered of 10 turns answered"
+    pane | grep -q "Session not found\|lost the session" && fail "a turn lost its session behind the balancer" || pass "no turn lost its session behind the balancer"
+    keys C-d
+    check "the chat behind the balancer exits 0" 'EXITED rc=0' 10
+else
+    fail "QWEN_CHAT_TEST_BALANCER_URL is not set (scripts/test starts harness/affinity_balancer.py)"
+fi
+
 # Gradio's login in the REPL: --auth USER asks for the password on the terminal, without echo;
 # the password is on no screen and in no file the chat writes (history, sessions).
 if [ -n "${QWEN_CHAT_TEST_AUTH_URL:-}" ]; then
