@@ -217,7 +217,7 @@ if [ -n "${QWEN_CHAT_TEST_QWEN3DEMO_URL:-}" ]; then
         pane | grep -q 'qwen3-0.6b' && break
         sleep 0.5
     done
-    check "/model lists the Space's eight models" 'model: qwen3-235b-a22b \(choices: qwen3-235b-a22b qwen3-32b qwen3-30b-a3b qwen3-14b qwen3-8b qwen3-4b qwen3-1.7b qwen3-0.6b\)'
+    check "/model lists the Space's eight models" 'model: qwen3-235b-a22b \(the Space.s own\) \(choices: qwen3-235b-a22b qwen3-32b qwen3-30b-a3b qwen3-14b qwen3-8b qwen3-4b qwen3-1.7b qwen3-0.6b\)'
     keys "hello qwen3" Enter
     check "the reasoning folds to one line" '^▸ Thought for [0-9.]+ s · [0-9]+ words$' 10
     check "the answer comes from the Space's default model" '^Echo from qwen3-235b-a22b: you said «hello qwen3»' 10
