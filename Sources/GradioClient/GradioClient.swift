@@ -94,7 +94,10 @@ public struct GradioClient: Sendable {
         case 400, 401, 403:
             throw GradioError(.loginRefused, "the app refused the login for '\(oneLine(login.username, limit: 60))' (HTTP \(head.status)): check the user name and password given with --auth")
         default:
-            throw Self.classify(head, body, context: "logging in") ?? GradioError(.badResponse, "the app answered the login with HTTP \(head.status)")
+            var error = Self.classify(head, body, context: "logging in") ?? GradioError(.badResponse, "the app answered the login with HTTP \(head.status)")
+            // The app's words may quote the form back: never the password.
+            if !login.password.isEmpty { error.message = error.message.replacing(login.password, with: "***") }
+            throw error
         }
     }
 

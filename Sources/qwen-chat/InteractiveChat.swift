@@ -238,6 +238,8 @@ final class InteractiveChat {
                 service.warmUp()
                 show("space: \(service.spaceText); the transcript stays")
             } catch {
+                // Still on the Space it was on: its defaults again.
+                adoptedSpace = false
                 showError(error.description)
             }
         case .exit: break
@@ -287,7 +289,10 @@ final class InteractiveChat {
 
     private func load(_ path: String) {
         switch files.load(path) {
-        case .success(let loaded): perform(controller.handle(loaded, now: Self.now()))
+        case .success(let loaded):
+            perform(controller.handle(loaded, now: Self.now()))
+            // The loaded model is checked against the Space's choices again.
+            adoptedSpace = false
         case .failure(let failure): showError(failure.message)
         }
     }

@@ -20,17 +20,31 @@ enum TerminalControl {
         return 80
     }
 
+    /// What the user typed at `readSecret`'s prompt.
+    enum Secret {
+        case typed(String)
+        /// Ctrl-C.
+        case interrupted
+        /// No terminal, or Ctrl-D on an empty line.
+        case none
+    }
+
     /// Reads a line from the terminal (not standard input, which may be a pipe) with echo
-    /// off, after writing `prompt` to it; nil without a terminal. Ctrl-C still interrupts.
-    static func readSecret(prompt: TerminalText) -> String? {
+    /// off, after writing `prompt` to it. Byte by byte with signals off, so that Ctrl-C is seen
+    /// here (and not counted against the first request) and the terminal is restored whatever
+    /// the user presses; Backspace edits, Ctrl-U clears.
+    static func readSecret(prompt: TerminalText) -> Secret {
         let fd = open("/dev/tty", O_RDWR | O_NOCTTY)
-        guard fd >= 0 else { return nil }
+        guard fd >= 0 else { return .none }
         defer { close(fd) }
         var saved = termios()
-        guard tcgetattr(fd, &saved) == 0 else { return nil }
+        guard tcgetattr(fd, &saved) == 0 else { return .none }
         var quiet = saved
-        quiet.c_lflag &= ~tcflag_t(ECHO)
-        quiet.c_lflag |= tcflag_t(ICANON | ISIG)
+        quiet.c_lflag &= ~tcflag_t(ECHO | ICANON | ISIG)
+        withUnsafeMutableBytes(of: &quiet.c_cc) { cc in
+            cc[Int(VMIN)] = 1
+            cc[Int(VTIME)] = 0
+        }
         _ = prompt.text.utf8CString.withUnsafeBufferPointer { write(fd, $0.baseAddress, $0.count - 1) }
         tcsetattr(fd, TCSAFLUSH, &quiet)
         defer {
@@ -39,11 +53,17 @@ enum TerminalControl {
         }
         var bytes: [UInt8] = []
         var byte: UInt8 = 0
-        while read(fd, &byte, 1) == 1, byte != 0x0A, byte != 0x0D {
-            bytes.append(byte)
-            if bytes.count > 4096 { break }
+        while read(fd, &byte, 1) == 1 {
+            switch byte {
+            case 0x0A, 0x0D: return .typed(String(decoding: bytes, as: UTF8.self))
+            case 0x03: return .interrupted
+            case 0x04 where bytes.isEmpty: return .none
+            case 0x7F, 0x08: if !bytes.isEmpty { bytes.removeLast(); while let last = bytes.last, last & 0xC0 == 0x80 { bytes.removeLast() } }
+            case 0x15: bytes.removeAll()
+            default: if bytes.count < 4096 { bytes.append(byte) }
+            }
         }
-        return String(decoding: bytes, as: UTF8.self)
+        return .none
     }
 
     /// Rows of the terminal on `fd`, nil when they cannot be read.

@@ -83,10 +83,12 @@ if let auth = options.auth ?? nonEmpty("QWEN_CHAT_AUTH") {
     guard let (user, password) = LaunchTarget.login(auth) else { fail("--auth needs a user name: USER[:PASSWORD]", code: 2) }
     if let password {
         login = GradioLogin(username: user, password: password)
-    } else if let typed = TerminalControl.readSecret(prompt: "password for \(line: user, width: 60) at \(line: rootParts.host, width: 80): ") {
-        login = GradioLogin(username: user, password: typed)
     } else {
-        fail("--auth \(user) has no password and there is no terminal to ask for it: give USER:PASSWORD (or QWEN_CHAT_AUTH)", code: 2)
+        switch TerminalControl.readSecret(prompt: "password for \(line: user, width: 60) at \(line: rootParts.host, width: 80): ") {
+        case .typed(let typed): login = GradioLogin(username: user, password: typed)
+        case .interrupted: fail("interrupted", code: 130)
+        case .none: fail("--auth \(user) has no password and none was typed (no terminal, or Ctrl-D): give USER:PASSWORD (or QWEN_CHAT_AUTH)", code: 2)
+        }
     }
 }
 let targets = SpaceTargets(transport: transport, explicitToken: options.token, environmentToken: nonEmpty("HF_TOKEN"),

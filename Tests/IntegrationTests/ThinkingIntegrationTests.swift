@@ -181,6 +181,10 @@ struct Qwen3DemoIntegrationTests {
         // After /clear (no earlier turns): a new session.
         let fresh = try await turn("fresh \(uniqueTag())")
         #expect(try heard(fresh.user) == [])
+        // A turn whose last earlier turn is not the session's last (/retry, /load): a new one too,
+        // not a session that already holds the turn being retried.
+        let retried = try await turn("retried \(uniqueTag())", after: [first])
+        #expect(try heard(retried.user) == [])
 
         // The thinking switch flips a kept session once, then stays as left.
         let off = try await turn("off \(uniqueTag())", thinking: ThinkingRequest(on: false))

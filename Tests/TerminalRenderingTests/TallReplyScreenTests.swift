@@ -145,3 +145,48 @@ struct TallReplyScreenTests {
         }
     }
 }
+
+/// Found in review: a resize or a revision between two frames, around a line that ended.
+@Suite(.enabled(if: VTScreen.enabled, "QWEN_CHAT_SKIP_VT=1"))
+struct BetweenFramesTests {
+    @Test(arguments: [true, false])
+    func aNewlineThenAResizeBeforeTheFrame(reflow: Bool) throws {
+        var s = Session(width: 40, height: 12, reflow: reflow)
+        s.append(["hello wor"])
+        s.renderer.append("ld\nnext")
+        let at = s.bytes.count
+        s.renderer.resize(width: 30)
+        s.frame()
+        s.finish()
+        let screen = try VTScreen.run(s.bytes, cols: 40, rows: 12, resizes: [(at, 30)], reflow: reflow)
+        #expect(screen.everything == ["hello world", "next"])
+    }
+
+    @Test func aRevisionThenAResizeBeforeTheFrame() throws {
+        var s = Session(width: 40, height: 12)
+        s.append(["hello wor"])
+        s.renderer.revise("HELLO")
+        let at = s.bytes.count
+        s.renderer.resize(width: 30)
+        s.frame()
+        s.finish()
+        let screen = try VTScreen.run(s.bytes, cols: 40, rows: 12, resizes: [(at, 30)], reflow: true)
+        #expect(screen.everything == ["HELLO"])
+    }
+
+    @Test func aRevisionRightAfterASettledLineEnded() throws {
+        var s = Session(width: 30, height: 8)
+        let long = TallReplyScreenTests.paragraph
+        s.append(deltas(long, size: 6))
+        s.renderer.append("\nnext")
+        s.renderer.revise("Changed. " + long + "\nnext")
+        s.finish()
+        let screen = try VTScreen.run(s.bytes, cols: 30, rows: 8)
+        let all = screen.everything
+        let marker = all.firstIndex(of: "(revised)")
+        #expect(marker != nil, "\(all)")
+        if let marker {
+            #expect(Array(all[(marker + 1)...]) == wrapASCII("Changed. " + long + "\nnext", cols: 30))
+        }
+    }
+}

@@ -98,7 +98,8 @@ public enum ZeroGPUError {
             clock = scan.prefix(clock.count + 1 + afterClock.dropFirst().prefix(while: \.isNumber).count)
         }
         let parts = clock.split(separator: ":").map { Double($0) ?? -1 }
-        guard parts.count == 3, parts.allSatisfy({ $0 >= 0 }) else { return text }
+        // A Space's numbers: anything not a plausible wait stays as written.
+        guard parts.count == 3, parts.allSatisfy({ $0 >= 0 && $0 < 1_000_000 }), days < 1_000_000 else { return text }
         let seconds = Int(parts[2].rounded(.up))
         var words: [String] = []
         if days > 0 { words.append("\(days) day\(days == 1 ? "" : "s")") }

@@ -29,9 +29,10 @@ public final class ChatService: Sendable {
     private let state = Mutex<(connection: GradioConnection, space: SpaceEndpoint)?>(nil)
     /// The config read while the user types the first message (`warmUp`).
     private let warmUpTask = Mutex<Task<Void, Never>?>(nil)
-    /// The session the last turn joined, on a Space that keeps the conversation in it: a turn
-    /// with context joins it again. `thinkingOn`: the session's thinking switch as left.
-    private let conversation = Mutex<(sessionHash: String, thinkingOn: Bool)?>(nil)
+    /// The session the last answered turn ended in, on a Space that keeps the conversation in
+    /// it: the next turn with context joins it again, when its last earlier turn is that one
+    /// (not after `/retry`, `/load` or `/clear`). `thinkingOn`: its thinking switch as left.
+    private let conversation = Mutex<(sessionHash: String, lastUser: String, thinkingOn: Bool)?>(nil)
 
     public init(target: Target, retry: RetryPolicy, waitBudget: Double = 120, apiName: String? = nil) {
         self.target = Mutex(target)
@@ -123,11 +124,12 @@ public final class ChatService: Sendable {
             }
             // A conversation in the Space's session: with context, the turn joins the session of
             // the one before (where the earlier turns are); otherwise a fresh one, kept for the next.
-            let kept = space.chat.conversationInSession && !history.isEmpty ? conversation.withLock { $0 } : nil
-            let session = kept ?? (GradioClient.makeSessionHash(), true)
+            let stored = conversation.withLock { $0 }
+            let kept = space.chat.conversationInSession && history.last?.user != nil && history.last?.user == stored?.lastUser ? stored : nil
+            let session = kept.map { ($0.sessionHash, $0.thinkingOn) } ?? (GradioClient.makeSessionHash(), true)
             // A fresh session starts with the Space's thinking on; a kept one as it was left.
-            let thinkingOn = thinking.on ?? session.thinkingOn
-            let flip = thinkingOn != session.thinkingOn
+            let thinkingOn = thinking.on ?? session.1
+            let flip = thinkingOn != session.1
             let history = space.chat.takesHistory ? history : []
             if thinking.on != nil, space.chat.thinkingSwitch == nil {
                 post(.note("this Space has no thinking switch; /think on|off changes nothing here"))
@@ -139,9 +141,16 @@ public final class ChatService: Sendable {
             // A Space gone to sleep since the last turn: the Hub is asked as soon as the join
             // fails, so with a Hub the retries are `awake`'s, not `submit`'s.
             var streamed = false
+            // The session the turn ended in; a retry of the whole turn starts a new one (a kept
+            // session's thinking switch would be pressed twice).
+            var ended = session.0
+            var attempts = 0
             try await awake(hub, askAtOnce: false, canRetry: { !streamed }, post: post) {
-                try await client.submitTurn(connection, chat: space.chat, data: data, history: history, retry: hub == nil ? retry : .none,
-                                            flipThinking: flip, sessionHash: session.sessionHash) { event, outputs in
+                attempts += 1
+                let hash = attempts == 1 ? session.0 : GradioClient.makeSessionHash()
+                let pressSwitch = attempts == 1 ? flip : thinkingOn == false
+                ended = try await client.submitTurn(connection, chat: space.chat, data: data, history: history, retry: hub == nil ? retry : .none,
+                                                    flipThinking: pressSwitch, sessionHash: hash) { event, outputs in
                     for output in try driver.handle(event, outputs: outputs) {
                         switch output {
                         case .text, .thinking: streamed = true
@@ -152,7 +161,7 @@ public final class ChatService: Sendable {
                 }
             }
             if space.chat.conversationInSession {
-                conversation.withLock { $0 = (session.sessionHash, space.chat.thinkingSwitch == nil || thinkingOn) }
+                conversation.withLock { $0 = (ended, userTurn, space.chat.thinkingSwitch == nil || thinkingOn) }
             }
             return TurnDriver.finished(nil)
         } catch {

@@ -21,6 +21,8 @@ extension GradioClient {
     ///   (a fresh session starts with the Space's own setting).
     /// - Parameter sessionHash: the session to join (one kept for a conversation in the
     ///   Space's session); a fresh one by default.
+    /// - Returns: the session the turn ended in (a retry may move to a new one).
+    @discardableResult
     public func submitTurn(
         _ connection: GradioConnection,
         chat: ChatEndpoint,
@@ -30,20 +32,26 @@ extension GradioClient {
         flipThinking: Bool = false,
         sessionHash: String = GradioClient.makeSessionHash(),
         onEvent: (JobEvent, _ outputs: [JSONValue]) throws -> Void
-    ) async throws {
+    ) async throws -> String {
         var primerConnection = connection
         primerConnection.endpoint = chat.historyPrimer ?? connection.endpoint
         let primerData = chat.primerData(history: history)
         var switchConnection = connection
         switchConnection.endpoint = chat.thinkingSwitch ?? connection.endpoint
         let flip = flipThinking && chat.thinkingSwitch != nil
-        // Primed before every join: a retried join may use a new session.
+        // Primed before every join: a retried join may use a new session. The switch flips a
+        // state, so it is pressed once per session (a join retried in the same one keeps it).
+        var used = sessionHash
+        var flipped: Set<String> = []
         try await submit(connection, data: data, sessionHash: sessionHash, retry: retry, prepare: { sessionHash in
-            if flip {
+            used = sessionHash
+            if flip, !flipped.contains(sessionHash) {
                 try await submit(switchConnection, data: [.null], sessionHash: sessionHash) { _, _ in }
+                flipped.insert(sessionHash)
             }
             guard let primerData else { return }
             try await submit(primerConnection, data: primerData, sessionHash: sessionHash) { _, _ in }
         }, onEvent: onEvent)
+        return used
     }
 }

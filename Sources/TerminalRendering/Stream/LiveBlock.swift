@@ -43,6 +43,8 @@ struct LiveBlock: Sendable {
     private var printedCount = 0
     private(set) var hasText = false
     private(set) var status: String?
+    /// The last committed line whose start was settled (printed before it ended).
+    private var lastSettledLine: Int?
     /// Something changed since the last frame.
     var changed = false
     /// The live region must be drawn again from its start (a resize, a rewritten live line).
@@ -115,6 +117,7 @@ struct LiveBlock: Sendable {
         markdown = st
         let neverPrinted = k >= printedCount && !(liveSettled && k == committedCount)
             && !pending.contains(where: { if case .released = $0 { true } else { false } })
+            && !(lastSettledLine.map { $0 >= k } ?? false)
         if neverPrinted {
             // The changed lines were never printed: drop them silently.
             pending.removeLast(min(pending.count, committedCount - k))
@@ -124,6 +127,7 @@ struct LiveBlock: Sendable {
             printedCount = k
         }
         committedCount = k
+        if let settled = lastSettledLine, settled >= k { lastSettledLine = nil }
         restartLive(fromRawOffset: lineStart)
     }
 
@@ -138,7 +142,7 @@ struct LiveBlock: Sendable {
     mutating func resize(width w: Int, rewind: Bool) {
         width = w
         markdown.width = w
-        needsRewind = rewind
+        needsRewind = needsRewind || rewind
         changed = true
     }
 
@@ -231,7 +235,10 @@ struct LiveBlock: Sendable {
         /// The start and the rest of `text` cut at `k`, each rendered as it would be printed.
         func parts(_ k: String.Index) -> (LineContinuation, [StyledRun]) {
             let head = String(text[..<k])
-            if var c = line.continuation { return (c, c.settle(head)) }
+            if var c = line.continuation {
+                let runs = c.settle(head)
+                return (c, runs)
+            }
             return raw ? (.raw, [StyledRun(head)]) : markdown.beginContinuation(head)
         }
         // A cut is clean where the two parts look as the whole does (no construct cut in two).
@@ -370,6 +377,7 @@ struct LiveBlock: Sendable {
     private mutating func commitLine() {
         markdown.width = width
         if let c = line.continuation {
+            lastSettledLine = committedCount
             markdown.noteContinued(line.settled + line.text)
             pending.append(.line([c.render(line.text, live: false)]))
         } else if markdownEnabled && line.text.utf8.count <= MarkdownRenderer.maxLine {

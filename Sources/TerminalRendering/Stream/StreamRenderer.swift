@@ -66,7 +66,7 @@ public struct StreamRenderer: Sendable {
         guard w != options.width else { return }
         options.width = w
         painter.resize(width: w, reflows: options.terminalReflowsOnResize)
-        if options.terminalReflowsOnResize && block.hasText {
+        if options.terminalReflowsOnResize && block.hasText && block.pending.isEmpty && !block.needsRewind {
             // The terminal rewrapped what the live region shows, and may have pushed its first
             // rows into the scrollback (tmux keeps the cursor on its row): a redraw could not
             // reach them, so what is shown stays as it is, for good.
@@ -74,7 +74,9 @@ public struct StreamRenderer: Sendable {
             painter.settle()
             block.resize(width: w, rewind: false)
         } else {
-            block.resize(width: w, rewind: true)
+            // xterm keeps its rows: redraw from the region's start. A rewrapping terminal with lines
+            // pending (a newline arrived since the last frame): they go on from what is shown.
+            block.resize(width: w, rewind: !options.terminalReflowsOnResize || !block.hasText)
         }
     }
 
