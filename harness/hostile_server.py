@@ -621,6 +621,23 @@ class InjectError(Space):
 
 
 @scenario
+class ZeroGPUWait(Space):
+    name = "zerogpu-wait"
+    doc = ('the job fails as ZeroGPU out of quota (title and all), with a wait of 10^20 hours, a link whose '
+           'target and text hold escapes, and 5,000 unclosed tags: the rewording must neither trap nor obey')
+
+    async def stream(self, out, job):
+        await preamble(out, job)
+        text = ("You have exceeded your free ZeroGPU quota (60s requested vs. 43s left). "
+                "Try again in 99999999999999999999:00:00. "
+                '<a style="x" href="javascript:' + EVIL + '">Subscribe' + EVIL + "</a> " + "<b" * 5000)
+        await out.event({"msg": "process_completed", "event_id": job["event_id"],
+                         "output": {"error": text, "title": "ZeroGPU quota exceeded" + EVIL}, "success": False})
+        await out.event({"msg": "close_stream", "event_id": None})
+        await out.end()
+
+
+@scenario
 class InjectVersion(Space):
     name = "inject-version"
     doc = 'a config with protocol "ws" (unsupported) and a version string holding escape sequences'

@@ -615,6 +615,15 @@ def inject_error_json():
     return problems + expect_json_lines(r)
 
 
+@check("zerogpu-wait", "a ZeroGPU refusal with a 10^20-hour wait, escapes in a link and 5,000 tags -> exit 1, one line in plain words, no HTML")
+def zerogpu_wait():
+    r = oneshot("zerogpu-wait")
+    problems = expect_error(r, words="ZeroGPU quota is used up")
+    if "<a" in r.stderr or "</a>" in r.stderr:
+        problems.append("the link's HTML reached stderr")
+    return problems
+
+
 @check("inject-version", "protocol ws and a version full of escapes -> exit 1, one line, no escape")
 def inject_version():
     return expect_error(oneshot("inject-version"), words="version|protocol")
